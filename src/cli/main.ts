@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/** The `tfgw` command line. */
+import { Command } from 'commander';
+import { registerKeygen } from './keygen';
+import { registerListen } from './listen';
+import { registerPeer } from './peer';
+import { registerSend } from './send';
+import { registerServe } from './serve';
+import { registerSpool } from './spool';
+
+export function buildProgram(): Command {
+  const program = new Command('tfgw')
+    .description('TFProtocol Gateway (XS_GATEWAY) server, client and tools, with a file-spool IPC')
+    .version(require('../../../package.json').version as string)
+    .showHelpAfterError();
+  registerServe(program);
+  registerKeygen(program);
+  registerPeer(program);
+  registerSend(program);
+  registerListen(program);
+  registerSpool(program);
+  return program;
+}
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: Error) => {
+    process.stderr.write(`tfgw: ${err.message}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,45 @@
+/** `tfgw spool`: who is in the gateway and what is queued, read from the spool directory. */
+import path from 'node:path';
+import type { Command } from 'commander';
+import { defaultConfig } from '../server/config';
+import { SpoolLayout } from '../spool/layout';
+import { viewSpool } from '../spool/listing';
+
+export function registerSpool(program: Command): void {
+  program
+    .command('spool')
+    .description('list the identities in the gateway and their queued messages, from the spool directory')
+    .option('--spool <dir>', 'spool directory (default: TFGW_SPOOL or <repo>/spool)')
+    .option('--json', 'print JSON')
+    .action((flags: { spool?: string; json?: boolean }) => {
+      const root = path.resolve(flags.spool ?? process.env.TFGW_SPOOL ?? defaultConfig().spool);
+      const view = viewSpool(new SpoolLayout(root));
+      if (flags.json) {
+        process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
+        return;
+      }
+      process.stdout.write(`spool ${view.root}: ${view.inboxes.length} in the gateway\n`);
+      if (view.inboxes.length > 0) {
+        const rows = view.inboxes.map((i) => [
+          i.name.length > 40 ? `${i.name.slice(0, 37)}...` : i.name,
+          i.identity.length > 30 ? `${i.identity.slice(0, 27)}...` : i.identity,
+          `${i.pid ?? '?'}${i.alive ? '' : ' (dead)'}`,
+          i.client ?? '?',
+          String(i.queuedFiles),
+          String(i.queuedBytes),
+          i.full ? 'full' : '',
+        ]);
+        printTable(['INBOX', 'IDENTITY', 'PID', 'CLIENT', 'QUEUED', 'BYTES', ''], rows);
+      }
+      if (view.unlinkedInboxes > 0 || view.temporaryFiles > 0) {
+        process.stdout.write(`in transit: ${view.unlinkedInboxes} unlinked inboxes, ${view.temporaryFiles} temporary files\n`);
+      }
+    });
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  for (const row of [header, ...rows]) {
+    process.stdout.write(`${row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()}\n`);
+  }
+}

@@ -1,0 +1,78 @@
+import type { KeyObject } from 'node:crypto';
+import { type Socket, connect as connectSocket } from 'node:net';
+import { TfClient } from './client';
+import { TfConnectionError } from './errors';
+import { handshake } from './handshake';
+import { ReplyQueue } from './reply-queue';
+import { drawSessionKey, sealSessionKey } from './session-key';
+import { Wire } from './wire';
+
+export interface ConnectOptions {
+  host: string;
+  port: number;
+  /** The protocol version string the server expects, e.g. `0.0`. */
+  version: string;
+  /** The server's RSA-2048 public key: PEM text or a key object. */
+  publicKey: string | KeyObject;
+  /** The shared hash string the server checks after the key exchange. */
+  hash: string;
+  /** Session key length in bytes, 16 to 214 (default 32). */
+  keyLength?: number;
+  /** Limit for the TCP connect and the whole connection sequence (default 10000 ms). */
+  timeoutMs?: number;
+}
+
+export const DEFAULT_KEY_LENGTH = 32;
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens a connection and runs the connection sequence (version, session key,
+ * hash). Resolves with a client in the command interface. A `FAILED` answer
+ * rejects with `TfReplyError` carrying the code; a network failure, a protocol
+ * violation or the timeout rejects with `TfConnectionError` (or the socket error).
+ */
+export async function connect(options: ConnectOptions): Promise<TfClient> {
+  const sessionKey = drawSessionKey(options.keyLength ?? DEFAULT_KEY_LENGTH);
+  // Encrypting first means a bad public key fails before any socket is opened.
+  const sealedKey = sealSessionKey(sessionKey, options.publicKey);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+
+  const socket = connectSocket({ host: options.host, port: options.port });
+  socket.setNoDelay(true);
+  const timer = setTimeout(() => {
+    socket.destroy(new TfConnectionError(`connection sequence timed out after ${timeoutMs} ms`));
+  }, timeoutMs);
+  try {
+    await connected(socket);
+    const wire = new Wire(socket);
+    const replies = new ReplyQueue();
+    wire.attach({
+      frame: (payload) => {
+        if (!replies.deliver(payload)) wire.destroy(new TfConnectionError('unexpected frame during the handshake'));
+      },
+      closed: (error) => replies.failAll(error),
+    });
+    await handshake(wire, replies, { version: options.version, hash: options.hash, sessionKey, sealedKey });
+    return new TfClient(wire, replies);
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function connected(socket: Socket): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => {
+      socket.off('connect', onConnect);
+      reject(error);
+    };
+    const onConnect = (): void => {
+      socket.off('error', onError);
+      resolve();
+    };
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
+  });
+}

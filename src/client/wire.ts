@@ -1,0 +1,139 @@
+import type { Socket } from 'node:net';
+import { type CipherEngine, StreamCipher } from '../protocol/cipher';
+import { FrameReader } from '../protocol/frame';
+import { BUFFER_SIZE } from '../protocol/limits';
+import { type Deferred, deferred } from './deferred';
+import { TfConnectionError } from './errors';
+
+/** Where a `Wire` hands what it reads. */
+export interface WireSink {
+  /** One complete, deciphered frame from the server (never negative, never over the buffer size). */
+  frame(payload: Buffer): void;
+  /** The connection is gone. `expected` is true when this side closed it on purpose. */
+  closed(error: Error, expected: boolean): void;
+}
+
+/**
+ * The client's side of one TCP connection: it splits the incoming bytes into
+ * frames (deciphering them once the session key is set) and writes bytes that the
+ * caller has already framed and enciphered. Whoever enciphers must write in the
+ * same synchronous step, so the transmit cipher advances in wire order.
+ *
+ * Any frame header the server may not send (negative, or larger than the buffer
+ * size) is a protocol violation and destroys the connection.
+ */
+export class Wire {
+  private readonly reader = new FrameReader();
+  private txCipher: CipherEngine | null = null;
+  private sink: WireSink | null = null;
+  private drain: Deferred<void> | null = null;
+  private error: Error | null = null;
+  private closedBy: { error: Error; expected: boolean } | null = null;
+  private closing = false;
+  private readonly whenClosed = deferred<void>();
+
+  constructor(private readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', (error: Error) => {
+      this.error ??= error;
+    });
+    socket.on('close', () => this.onClose());
+  }
+
+  /** The transmit cipher, null until the session key is set. */
+  get tx(): CipherEngine | null {
+    return this.txCipher;
+  }
+
+  get closed(): boolean {
+    return this.closedBy !== null;
+  }
+
+  /** The error the connection ended with, or null while it is open. */
+  get closeError(): Error | null {
+    return this.closedBy?.error ?? null;
+  }
+
+  /** Resolves once the socket has closed, however that happened. */
+  get done(): Promise<void> {
+    return this.whenClosed.promise;
+  }
+
+  /** Switches both directions to the stream cipher, each with its own state. */
+  startCipher(sessionKey: Uint8Array): void {
+    this.reader.cipher = new StreamCipher(sessionKey);
+    this.txCipher = new StreamCipher(sessionKey);
+  }
+
+  /** Routes frames and the close to `sink`; a close that already happened is reported at once. */
+  attach(sink: WireSink): void {
+    this.sink = sink;
+    if (this.closedBy) sink.closed(this.closedBy.error, this.closedBy.expected);
+  }
+
+  /** Writes without waiting; false when the connection is already closed. */
+  send(bytes: Buffer): boolean {
+    if (this.closedBy || this.closing || this.socket.destroyed) return false;
+    this.socket.write(bytes);
+    return true;
+  }
+
+  /**
+   * Writes and resolves once the socket has taken the bytes: at once when its
+   * buffer is below the high-water mark, otherwise on the next 'drain'.
+   */
+  write(bytes: Buffer): Promise<void> {
+    if (this.closedBy) return Promise.reject(this.closedBy.error);
+    if (this.closing || this.socket.destroyed) return Promise.reject(new TfConnectionError('connection is closing'));
+    if (this.socket.write(bytes)) return Promise.resolve();
+    this.drain ??= deferred<void>();
+    return this.drain.promise;
+  }
+
+  /** Half-closes after the queued bytes; the server is expected to close its side. */
+  end(): void {
+    this.closing = true;
+    this.socket.end();
+  }
+
+  /** Tears the connection down. Without an error, the close counts as intended by this side. */
+  destroy(error?: Error): void {
+    if (this.closedBy) return;
+    if (error) this.error ??= error;
+    else this.closing = true;
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.reader.push(chunk);
+    while (!this.closedBy && !this.socket.destroyed) {
+      const got = this.reader.next(BUFFER_SIZE);
+      if (got.kind === 'partial') return;
+      if (got.kind === 'oversized' || got.payload === null) {
+        this.destroy(new TfConnectionError(`server sent an invalid frame header (${got.length})`));
+        return;
+      }
+      this.sink?.frame(got.payload);
+    }
+  }
+
+  private onDrain(): void {
+    const waiting = this.drain;
+    this.drain = null;
+    waiting?.resolve();
+  }
+
+  private onClose(): void {
+    const expected = this.error === null && this.closing;
+    const error =
+      this.error ??
+      new TfConnectionError(this.closing ? 'connection closed by the client' : 'connection closed by the server');
+    this.closedBy = { error, expected };
+    const waiting = this.drain;
+    this.drain = null;
+    waiting?.reject(error);
+    this.sink?.closed(error, expected);
+    this.whenClosed.resolve();
+  }
+}

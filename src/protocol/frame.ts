@@ -1,0 +1,124 @@
+import type { CipherEngine } from './cipher';
+import { HEADER_SIZE } from './limits';
+
+/**
+ * Builds one frame, `[len][payload]`, enciphered as the wire cuts it (header and
+ * payload are separate cipher calls), in a single buffer so that it goes out in
+ * one write and can never be interleaved with another frame.
+ */
+export function encodeFrame(payload: Uint8Array | string, cipher: CipherEngine | null): Buffer {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+  const out = Buffer.allocUnsafe(HEADER_SIZE + body.length);
+  out.writeInt32BE(body.length, 0);
+  out.set(body, HEADER_SIZE);
+  if (cipher) {
+    cipher.encrypt(out.subarray(0, HEADER_SIZE));
+    cipher.encrypt(out.subarray(HEADER_SIZE));
+  }
+  return out;
+}
+
+/** A bare length header with no payload (signals such as the gateway's -1). */
+export function encodeSignal(value: number, cipher: CipherEngine | null): Buffer {
+  const out = Buffer.allocUnsafe(HEADER_SIZE);
+  out.writeInt32BE(value, 0);
+  if (cipher) cipher.encrypt(out);
+  return out;
+}
+
+/** What `FrameReader.next` found. */
+export type ReadResult =
+  /** A whole frame. `payload` is null for a header of zero or less with no body. */
+  | { kind: 'frame'; length: number; payload: Buffer | null }
+  /** More bytes are needed. */
+  | { kind: 'partial' }
+  /** The header announced more than the caller allows; nothing after it was consumed. */
+  | { kind: 'oversized'; length: number };
+
+/**
+ * Incremental frame decoder. Bytes arrive in arbitrary pieces through `push`; the
+ * consumer pulls one frame at a time with the payload limit that applies in its
+ * current state, and may swap the cipher between frames (the connection sequence
+ * turns it on after the key exchange). A header is deciphered exactly once, as one
+ * call, as soon as its four bytes are in; the payload is deciphered as one call when
+ * it is complete. A negative header has no body: it is a signal.
+ */
+export class FrameReader {
+  cipher: CipherEngine | null = null;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  private pendingLength: number | null = null;
+
+  /** Bytes received and not yet consumed. */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  /** True while a header has been read and its payload is still incomplete. */
+  get inFrame(): boolean {
+    return this.pendingLength !== null || this.buffered > 0;
+  }
+
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+  }
+
+  next(maxPayload: number): ReadResult {
+    if (this.pendingLength === null) {
+      if (this.buffered < HEADER_SIZE) return { kind: 'partial' };
+      const header = this.take(HEADER_SIZE);
+      this.cipher?.decrypt(header);
+      this.pendingLength = header.readInt32BE(0);
+    }
+    const length = this.pendingLength;
+    if (length > maxPayload) {
+      // Leave the reader parked on this header: the caller is expected to stop reading.
+      return { kind: 'oversized', length };
+    }
+    if (length < 0) {
+      this.pendingLength = null;
+      return { kind: 'frame', length, payload: null };
+    }
+    if (this.buffered < length) return { kind: 'partial' };
+    const payload = this.take(length);
+    this.cipher?.decrypt(payload);
+    this.pendingLength = null;
+    return { kind: 'frame', length, payload };
+  }
+
+  /** Removes and returns exactly `n` buffered bytes as a buffer the caller owns. */
+  private take(n: number): Buffer {
+    if (n === 0) return Buffer.alloc(0);
+    const first = this.chunks[0]!;
+    if (first.length === n) {
+      this.chunks.shift();
+      this.buffered -= n;
+      return first;
+    }
+    if (first.length > n) {
+      this.chunks[0] = first.subarray(n);
+      this.buffered -= n;
+      // Copy so the payload never aliases memory the socket may reuse.
+      return Buffer.from(first.subarray(0, n));
+    }
+    const out = Buffer.allocUnsafe(n);
+    let filled = 0;
+    while (filled < n) {
+      const head = this.chunks[0]!;
+      const want = n - filled;
+      if (head.length <= want) {
+        out.set(head, filled);
+        filled += head.length;
+        this.chunks.shift();
+      } else {
+        out.set(head.subarray(0, want), filled);
+        this.chunks[0] = head.subarray(want);
+        filled += want;
+      }
+    }
+    this.buffered -= n;
+    return out;
+  }
+}

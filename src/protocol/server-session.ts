@@ -1,0 +1,285 @@
+/**
+ * The server side of one TFProtocol connection as a pure state machine: bytes in,
+ * frames and decisions out. It owns the framing and both cipher directions, so
+ * every byte written for this connection (replies and gateway deliveries) is
+ * enciphered here, in the order it is produced. The shell around it supplies RSA,
+ * the socket, the spool and the clock through `SessionHost`.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { StreamCipher, isDegenerateKey } from './cipher';
+import { type CommandContext, parseCommand, runCommand } from './commands';
+import { FrameReader, encodeFrame } from './frame';
+import { GATEWAY_EXIT, MAX_IDENTITY, MAX_MESSAGE, MAX_SESSION_KEY, MIN_SESSION_KEY, BUFFER_SIZE } from './limits';
+import {
+  FAILED_ACCESS_DENIED,
+  FAILED_BAD_HASH,
+  FAILED_BAD_KEY,
+  FAILED_INCOMPATIBLE,
+  OK,
+} from './replies';
+
+export interface ServerSessionOptions {
+  /** The protocol version string clients must send. */
+  version: string;
+  /** The shared hash string clients must send after the key exchange. */
+  hash: string;
+  /** Accept session keys whose seed degenerates (see `isDegenerateKey`). */
+  acceptDegenerateKeys: boolean;
+  /** Largest frame accepted before the hash is verified. */
+  handshakeFrameLimit: number;
+}
+
+export type Phase =
+  | 'version'
+  | 'key'
+  | 'hash'
+  | 'command'
+  | 'gw-identity'
+  | 'gw-claiming'
+  | 'gw-destination'
+  | 'gw-message'
+  | 'closed';
+
+export interface SessionHost extends CommandContext {
+  /** RSA-decrypts the session key blob; null when it is not a valid ciphertext. */
+  decryptSessionKey(blob: Buffer): Buffer | null;
+  /** Sends bytes that are already framed and enciphered. */
+  write(bytes: Buffer): void;
+  /** Ends the connection. `violation` marks a client that broke the protocol. */
+  close(reason: string, violation: boolean): void;
+  /** Starts claiming a gateway identity; answer with `ServerSession.identityResult`. */
+  claimIdentity(identity: Buffer): void;
+  /** A gateway message from this client for `destination`. */
+  relay(destination: Buffer, message: Buffer): void;
+  /** The client left the gateway with -1. */
+  leaveGateway(): void;
+}
+
+export class ServerSession {
+  private readonly reader = new FrameReader();
+  private tx: StreamCipher | null = null;
+  private state: Phase = 'version';
+  private destination: Buffer | null = null;
+
+  constructor(
+    private readonly options: ServerSessionOptions,
+    private readonly host: SessionHost,
+  ) {}
+
+  get phase(): Phase {
+    return this.state;
+  }
+
+  /** True once the hash has been accepted. */
+  get authenticated(): boolean {
+    return !['version', 'key', 'hash', 'closed'].includes(this.state);
+  }
+
+  /** True while gateway deliveries may be written to this client. */
+  get inGateway(): boolean {
+    return this.state === 'gw-destination' || this.state === 'gw-message';
+  }
+
+  /** True while a frame from the client is partly received. */
+  get midFrame(): boolean {
+    return this.reader.inFrame;
+  }
+
+  /** Feeds bytes received from the client. */
+  receive(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    this.reader.push(chunk);
+    this.pump();
+  }
+
+  /** Frames and enciphers a gateway delivery; null when the client is not in the gateway. */
+  encodeDelivery(message: Uint8Array): Buffer | null {
+    if (!this.inGateway || !this.tx) return null;
+    return encodeFrame(message, this.tx);
+  }
+
+  /** Completes an identity claim started by `SessionHost.claimIdentity`. */
+  identityResult(reply: string): void {
+    if (this.state !== 'gw-claiming') return;
+    this.send(reply);
+    this.state = reply === OK ? 'gw-destination' : 'command';
+    this.pump();
+  }
+
+  /** Marks the session closed without a reply (the socket went away). */
+  abort(): void {
+    this.state = 'closed';
+  }
+
+  private send(text: string): void {
+    this.host.write(encodeFrame(text, this.tx));
+  }
+
+  private fail(reply: string | null, reason: string, violation: boolean): void {
+    if (reply !== null) this.send(reply);
+    this.state = 'closed';
+    this.host.close(reason, violation);
+  }
+
+  private limit(): number {
+    switch (this.state) {
+      case 'version':
+      case 'key':
+      case 'hash':
+        return this.options.handshakeFrameLimit;
+      case 'gw-identity':
+      case 'gw-destination':
+        return MAX_IDENTITY;
+      default:
+        return BUFFER_SIZE;
+    }
+  }
+
+  private pump(): void {
+    while (this.state !== 'closed' && this.state !== 'gw-claiming') {
+      const got = this.reader.next(this.limit());
+      if (got.kind === 'partial') return;
+      if (got.kind === 'oversized') {
+        this.oversized(got.length);
+        return;
+      }
+      this.handle(got.length, got.payload);
+    }
+  }
+
+  private oversized(length: number): void {
+    const what = `frame of ${length} bytes exceeds the limit in phase ${this.state}`;
+    switch (this.state) {
+      case 'version':
+        this.fail(FAILED_INCOMPATIBLE, what, true);
+        return;
+      case 'key':
+        this.fail(FAILED_BAD_KEY, what, true);
+        return;
+      case 'hash':
+        this.fail(FAILED_BAD_HASH, what, true);
+        return;
+      default:
+        this.fail(null, what, true);
+        return;
+    }
+  }
+
+  private handle(length: number, payload: Buffer | null): void {
+    switch (this.state) {
+      case 'version':
+        if (payload === null || stripNul(payload).toString('latin1') !== this.options.version) {
+          this.fail(FAILED_INCOMPATIBLE, 'incompatible protocol version', true);
+          return;
+        }
+        this.send(OK);
+        this.state = 'key';
+        return;
+      case 'key':
+        this.keyExchange(payload);
+        return;
+      case 'hash':
+        if (payload === null || !equalText(stripNul(payload), this.options.hash)) {
+          this.fail(FAILED_BAD_HASH, 'invalid hash string', true);
+          return;
+        }
+        this.send(OK);
+        this.state = 'command';
+        return;
+      case 'command':
+        this.command(payload);
+        return;
+      case 'gw-identity':
+        this.identity(length, payload);
+        return;
+      case 'gw-destination':
+        if (length === GATEWAY_EXIT) {
+          this.state = 'command';
+          this.host.leaveGateway();
+          return;
+        }
+        // Zero and the other non-positive values are reserved signals: ignored here.
+        if (payload === null || length === 0) return;
+        this.destination = payload;
+        this.state = 'gw-message';
+        return;
+      case 'gw-message': {
+        if (payload === null || length > MAX_MESSAGE) {
+          // Negative lengths have no meaning in the message position.
+          this.fail(null, `gateway message length ${length} is out of range`, true);
+          return;
+        }
+        const destination = this.destination!;
+        this.destination = null;
+        this.state = 'gw-destination';
+        this.host.relay(destination, payload);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private keyExchange(blob: Buffer | null): void {
+    const key = blob === null ? null : this.host.decryptSessionKey(blob);
+    if (key === null || key.length < MIN_SESSION_KEY || key.length > MAX_SESSION_KEY) {
+      this.fail(FAILED_BAD_KEY, 'bad session key', true);
+      return;
+    }
+    if (!this.options.acceptDegenerateKeys && isDegenerateKey(key)) {
+      this.fail(FAILED_BAD_KEY, 'degenerate session key refused', true);
+      return;
+    }
+    this.send(OK);
+    this.reader.cipher = new StreamCipher(key);
+    this.tx = new StreamCipher(key);
+    this.state = 'hash';
+  }
+
+  private command(payload: Buffer | null): void {
+    // A bare signal header at the command prompt carries no meaning (a client may
+    // send a stray -1 after leaving the gateway twice); it is ignored.
+    if (payload === null) return;
+    const outcome = runCommand(parseCommand(payload), this.host);
+    switch (outcome.kind) {
+      case 'reply':
+        this.send(outcome.text);
+        return;
+      case 'end':
+        this.state = 'closed';
+        this.host.close('client sent END', false);
+        return;
+      case 'gateway':
+        this.send(OK);
+        this.state = 'gw-identity';
+        return;
+    }
+  }
+
+  private identity(length: number, payload: Buffer | null): void {
+    if (length === GATEWAY_EXIT) {
+      // Leaving before registering: the exit signal gets no reply, as in the loop.
+      this.state = 'command';
+      return;
+    }
+    if (payload === null || payload.length === 0) {
+      this.send(FAILED_ACCESS_DENIED);
+      this.state = 'command';
+      return;
+    }
+    this.state = 'gw-claiming';
+    this.host.claimIdentity(payload);
+  }
+}
+
+function stripNul(payload: Buffer): Buffer {
+  const end = payload.indexOf(0);
+  return end < 0 ? payload : payload.subarray(0, end);
+}
+
+function equalText(got: Buffer, expected: string): boolean {
+  const want = Buffer.from(expected, 'utf8');
+  if (got.length !== want.length) return false;
+  // Constant-time compare: the hash is a shared secret.
+  return timingSafeEqual(got, want);
+}

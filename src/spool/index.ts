@@ -1,0 +1,35 @@
+/** The spool directory as one object: layout, sending, ownership and cleanup. */
+import { mkdirSync } from 'node:fs';
+import { SpoolCleaner } from './cleanup';
+import { SpoolLayout } from './layout';
+import { MessageWriter } from './message-writer';
+import { Ownership } from './ownership';
+
+export interface SpoolOptions {
+  root: string;
+  /** A claim whose lock has not been refreshed for this long counts as dead. */
+  staleMs: number;
+}
+
+export class Spool {
+  readonly layout: SpoolLayout;
+  readonly writer: MessageWriter;
+  readonly ownership: Ownership;
+  readonly cleaner: SpoolCleaner;
+
+  constructor(readonly options: SpoolOptions) {
+    this.layout = new SpoolLayout(options.root);
+    this.writer = new MessageWriter(this.layout);
+    this.ownership = new Ownership(this.layout, { staleMs: options.staleMs });
+    this.cleaner = new SpoolCleaner(this.layout, this.ownership, options.staleMs);
+  }
+
+  /** Creates the spool's directories (owner-only: the spool is trusted input). */
+  init(): void {
+    mkdirSync(this.layout.root, { recursive: true, mode: 0o700 });
+    for (const dir of this.layout.dirs()) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+}
+
+export type { ConflictPolicy, Claim } from './ownership';
+export type { SendOutcome } from './message-writer';

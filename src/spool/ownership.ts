@@ -1,0 +1,151 @@
+/**
+ * Claiming, taking over and releasing gateway identities in the spool.
+ *
+ * A claim is a fresh inbox directory `.inboxes/<pid>-<time>-<n>` with its owner
+ * record and a proper-lockfile lock that its session keeps fresh for as long as it
+ * lives. Publishing a claim points the identity's link `<spool>/<name>` at it, with
+ * an atomic rename, under the identity lock. An identity held by a live session is
+ * either taken over (the old inbox gets an `.evicted` mark and stops receiving) or
+ * refused, by policy; one held by a dead session is cleaned and taken.
+ */
+import { mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+import { withIdentityLock } from './identity-lock';
+import { identityToName } from './identity-name';
+import { EVICTED_MARK, type SpoolLayout, claimName } from './layout';
+import { inboxAlive, inboxLockOptions } from './liveness';
+import { makeOwnerRecord, writeOwnerRecord } from './owner-record';
+
+export type ConflictPolicy = 'takeover' | 'refuse';
+
+export interface OwnershipOptions {
+  /** A claim whose lock has not been refreshed for this long is dead. */
+  staleMs: number;
+  pid?: number;
+}
+
+export class Claim {
+  constructor(
+    readonly identity: Buffer,
+    /** The identity's directory name (the link's name). */
+    readonly name: string,
+    /** The claim's own directory name under `.inboxes/`. */
+    readonly claim: string,
+    /** Absolute path of the inbox directory. */
+    readonly dir: string,
+    readonly unlock: () => Promise<void>,
+  ) {}
+}
+
+export type PublishOutcome = 'published' | 'refused';
+
+export class Ownership {
+  private counter = 0;
+  private readonly pid: number;
+
+  constructor(
+    private readonly layout: SpoolLayout,
+    private readonly options: OwnershipOptions,
+  ) {
+    this.pid = options.pid ?? process.pid;
+  }
+
+  /** Creates an unpublished inbox for `identity` and starts keeping its lock fresh. */
+  async prepare(identity: Buffer, client: string, onLost: () => void): Promise<Claim> {
+    const name = identityToName(identity);
+    const claim = claimName(this.pid, ++this.counter);
+    const dir = this.layout.inbox(claim);
+    mkdirSync(dir, { recursive: false, mode: 0o750 });
+    try {
+      writeOwnerRecord(dir, makeOwnerRecord(identity, name, this.pid, client));
+      const unlock = await lockfile.lock(dir, {
+        ...inboxLockOptions(dir, this.options.staleMs),
+        update: Math.max(1000, Math.floor(this.options.staleMs / 3)),
+        onCompromised: onLost,
+      });
+      return new Claim(identity, name, claim, dir, unlock);
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Points the identity at `claim`, taking it over or refusing by `policy`. */
+  async publish(claim: Claim, policy: ConflictPolicy): Promise<PublishOutcome> {
+    return withIdentityLock(this.layout, claim.name, async () => {
+      const current = this.currentClaim(claim.name);
+      if (current !== null && current !== claim.claim) {
+        const currentDir = this.layout.inbox(current);
+        const alive = await inboxAlive(currentDir, this.options.staleMs);
+        if (alive && policy === 'refuse') return 'refused';
+        if (alive) markEvicted(currentDir);
+        else this.removeInbox(current);
+      }
+      const staging = path.join(this.layout.tmpDir(this.pid), `link-${claim.claim}`);
+      mkdirSync(path.dirname(staging), { recursive: true, mode: 0o700 });
+      rmSync(staging, { force: true });
+      symlinkSync(this.layout.linkTarget(claim.claim), staging);
+      renameSync(staging, this.layout.link(claim.name));
+      return 'published';
+    });
+  }
+
+  /**
+   * Gives the identity up (if `claim` still holds it) and removes the inbox with any
+   * undelivered files. Safe to call after an eviction, and more than once.
+   */
+  async release(claim: Claim): Promise<void> {
+    await claim.unlock().catch(() => {});
+    await this.unlinkIfOwned(claim.name, claim.claim);
+    this.removeInbox(claim.claim);
+  }
+
+  /** Releases on behalf of a claim's dead owner (the listener reaping a session). */
+  async releaseDead(name: string, claim: string): Promise<void> {
+    await this.unlinkIfOwned(name, claim);
+    this.removeInbox(claim);
+  }
+
+  /** The claim that the identity link `name` points to, or null. */
+  currentClaim(name: string): string | null {
+    try {
+      return this.layout.claimOfTarget(readlinkSync(this.layout.link(name)));
+    } catch {
+      return null;
+    }
+  }
+
+  private async unlinkIfOwned(name: string, claim: string): Promise<void> {
+    if (this.currentClaim(name) !== claim) return;
+    await withIdentityLock(this.layout, name, () => {
+      if (this.currentClaim(name) === claim) unlinkSync(this.layout.link(name));
+    });
+  }
+
+  /**
+   * Moves an inbox out of senders' reach first (a rename is atomic, so a sender's
+   * rename into it either lands before or fails with ENOENT), then deletes it.
+   */
+  removeInbox(claim: string): void {
+    const dir = this.layout.inbox(claim);
+    const grave = path.join(this.layout.tmpDir(this.pid), `dead-${claim}`);
+    try {
+      mkdirSync(path.dirname(grave), { recursive: true, mode: 0o700 });
+      renameSync(dir, grave);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+      return;
+    }
+    rmSync(grave, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+function markEvicted(inboxDir: string): void {
+  try {
+    writeFileSync(path.join(inboxDir, EVICTED_MARK), `${process.pid}\n`);
+  } catch {
+    // The old owner is already removing its inbox.
+  }
+}

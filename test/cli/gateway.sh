@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# End to end through the CLI: serve, listen, send, spool, kills, shutdown; looks at the spool directory.
+source "$(dirname "$0")/lib.sh"
+
+start_server
+grep -q 'protocol      0.0' "$WORK/serve.out" || fail "banner shows the protocol version"
+[ -s "$WORK/data/private.pem" ] && grep -q 'BEGIN PUBLIC KEY' "$WORK/data/public.pem" || fail "first start created a key pair"
+ok "server starts with no configuration and prints key, version and hash"
+
+"${TFGW[@]}" listen bob --count 2 "${CONN[@]}" >"$WORK/bob.out" 2>"$WORK/bob.err" &
+LISTENER=$!
+PIDS+=("$LISTENER")
+wait_for "grep -q 'listening as bob' '$WORK/bob.err'" || fail "listener joined"
+[ "$(spool_ls)" = "bob" ] || fail "spool shows exactly bob, got '$(spool_ls)'"
+[ -f "$WORK/spool/bob/owner.json" ] && grep -q '"identity": "bob"' "$WORK/spool/bob/owner.json" || fail "owner record"
+ok "ls of the spool shows one inbox for the listening identity, with its owner record"
+
+"${TFGW[@]}" spool --spool "$WORK/spool" >"$WORK/spool.out"
+grep -q '1 in the gateway' "$WORK/spool.out" && grep -q '^bob ' "$WORK/spool.out" || fail "tfgw spool lists bob"
+ok "tfgw spool lists who is in the gateway"
+
+"${TFGW[@]}" send bob 'hello bob' 'second line' --as alice "${CONN[@]}" 2>"$WORK/send.err"
+wait "$LISTENER" || fail "listener exited cleanly after two messages"
+printf 'hello bob\nsecond line\n' | diff - "$WORK/bob.out" || fail "bob received both messages in order"
+ok "send delivers to listen, in order"
+
+wait_for '[ -z "$(spool_ls)" ]' || fail "spool empty after both left, got '$(spool_ls)'"
+wait_for '[ -z "$(ls "$WORK/spool/.inboxes")" ]' || fail "no inbox left"
+ok "after peers leave, the spool holds nothing of theirs"
+
+"${TFGW[@]}" send nobody 'into the void' --as alice "${CONN[@]}" 2>/dev/null || fail "send to an absent identity succeeds"
+[ -z "$(spool_ls)" ] || fail "no inbox was created for an absent identity"
+ok "a message to an absent identity is lost and the sender goes on"
+
+"${TFGW[@]}" listen carol "${CONN[@]}" >/dev/null 2>"$WORK/carol.err" &
+CAROL=$!
+PIDS+=("$CAROL")
+wait_for "grep -q 'listening as carol' '$WORK/carol.err'" || fail "carol joined"
+kill -9 "$CAROL"
+wait "$CAROL" 2>/dev/null || true
+wait_for '[ -z "$(spool_ls)" ]' || fail "killed client's inbox removed"
+ok "a client killed with SIGKILL leaves nothing in the spool"
+
+"${TFGW[@]}" listen dave "${CONN[@]}" >/dev/null 2>"$WORK/dave.err" &
+DAVE=$!
+PIDS+=("$DAVE")
+wait_for "grep -q 'listening as dave' '$WORK/dave.err'" || fail "dave joined"
+SESSION_PID=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['pid'])" "$WORK/spool/dave/owner.json")
+kill -9 "$SESSION_PID"
+wait_for '[ -z "$(spool_ls)" ]' || fail "killed session's inbox removed"
+wait_for '[ -z "$(ls "$WORK/spool/.inboxes")" ] && [ -z "$(ls "$WORK/spool/.tmp" | grep -x "$SESSION_PID" || true)" ]' || fail "claim removed"
+grep -q 'session process ended abnormally' "$WORK/serve.err" || fail "the listener logged the crash"
+ok "a session process killed with SIGKILL is reaped and its inbox cleared"
+
+"${TFGW[@]}" listen erin "${CONN[@]}" >/dev/null 2>"$WORK/erin.err" &
+PIDS+=($!)
+wait_for "grep -q 'listening as erin' '$WORK/erin.err'" || fail "erin joined"
+kill -TERM "$SERVER"
+wait "$SERVER" || fail "server exits 0 on SIGTERM"
+[ -z "$(spool_ls)" ] || fail "spool empty after shutdown"
+[ -z "$(find "$WORK/spool" -mindepth 2)" ] || fail "nothing under the spool's hidden dirs after shutdown: $(find "$WORK/spool" -mindepth 2)"
+grep -q 'stopped' "$WORK/serve.err" || fail "shutdown logged"
+ok "SIGTERM ends the sessions, clears the spool and exits 0"
+
+echo "gateway.sh: $PASSED passed, 0 failed"
