@@ -15,6 +15,8 @@ interface ServeFlags {
   config?: string;
   maxSessions?: string;
   maxPeers?: string;
+  processModel?: string;
+  spareSessions?: string;
   conflictPolicy?: string;
   handshakeTimeout?: string;
   idleTimeout?: string;
@@ -40,6 +42,8 @@ export function registerServe(program: Command): void {
     .option('-c, --config <file>', 'JSON config file (also TFGW_CONFIG)')
     .option('--max-sessions <n>', 'most concurrent connections (default 1024)')
     .option('--max-peers <n>', 'most identities in the gateway (default 1024)')
+    .option('--process-model <model>', "'prefork' (processes wait and accept themselves) or 'spawn' (one started per connection)")
+    .option('--spare-sessions <n>', 'idle session processes kept waiting, prefork model (default 4)')
     .option('--conflict-policy <policy>', "identity already held: 'takeover' (newest wins) or 'refuse'")
     .option('--handshake-timeout <ms>', 'time allowed for the connection sequence (default 10000)')
     .option('--idle-timeout <ms>', 'close connections idle this long; 0 = never (default 0)')
@@ -65,6 +69,8 @@ function toSettings(flags: ServeFlags): Partial<Record<keyof ServerConfig, strin
     spool: flags.spool,
     maxSessions: flags.maxSessions,
     maxPeers: flags.maxPeers,
+    processModel: flags.processModel,
+    spareSessions: flags.spareSessions,
     conflictPolicy: flags.conflictPolicy,
     handshakeTimeoutMs: flags.handshakeTimeout,
     idleTimeoutMs: flags.idleTimeout,
@@ -85,6 +91,7 @@ export async function serve(config: ServerConfig): Promise<void> {
   const listener = new Listener({ config, privateKeyFile: identity.privateKeyFile, hash: identity.hash, log });
   await listener.start();
   const bound = listener.addresses().map((a) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`));
+
   process.stdout.write(
     [
       'tfgw gateway server ready',

@@ -9,6 +9,7 @@ import path from 'node:path';
 
 export type ConflictPolicy = 'takeover' | 'refuse';
 export type LogFormat = 'text' | 'json';
+export type ProcessModel = 'prefork' | 'spawn';
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 export interface ServerConfig {
@@ -22,6 +23,12 @@ export interface ServerConfig {
   spool: string;
   maxSessions: number;
   maxPeers: number;
+  /** `prefork`: processes started ahead of need accept connections themselves; `spawn`: one started per connection. */
+  processModel: ProcessModel;
+  /** Idle session processes kept waiting for connections (prefork). */
+  spareSessions: number;
+  /** A session process exits after serving this many connections (prefork). */
+  recycleAfter: number;
   conflictPolicy: ConflictPolicy;
   handshakeTimeoutMs: number;
   handshakeFrameLimit: number;
@@ -48,6 +55,9 @@ export function defaultConfig(): ServerConfig {
     spool: path.join(PACKAGE_ROOT, 'spool'),
     maxSessions: 1024,
     maxPeers: 1024,
+    processModel: 'prefork',
+    spareSessions: 4,
+    recycleAfter: 1000,
     conflictPolicy: 'takeover',
     handshakeTimeoutMs: 10_000,
     handshakeFrameLimit: 4096,
@@ -98,6 +108,9 @@ export const SETTINGS: Record<keyof ServerConfig, Parser> = {
   spool: str,
   maxSessions: int(1, 100_000),
   maxPeers: int(1, 100_000),
+  processModel: oneOf('prefork', 'spawn'),
+  spareSessions: int(1, 1000),
+  recycleAfter: int(1, 1_000_000),
   conflictPolicy: oneOf('takeover', 'refuse'),
   handshakeTimeoutMs: int(100, 3_600_000),
   handshakeFrameLimit: int(256, 524_288),

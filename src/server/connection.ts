@@ -17,6 +17,7 @@ import { displayIdentity } from '../spool/identity-name';
 import { InboxReader } from '../spool/inbox-reader';
 import type { Claim } from '../spool/ownership';
 import { decryptSessionKey } from './keys';
+import { descriptorOf, nativeSockets } from './native';
 import type { Logger } from './logger';
 import type { SessionSettings } from './session-settings';
 import type { SessionStats } from './session-stats';
@@ -31,7 +32,7 @@ const CLOCK_BASE_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
 export class Connection {
   private readonly proto: ServerSession;
-  private readonly client: string;
+  readonly client: string;
   private handshakeTimer: NodeJS.Timeout | null = null;
   private claim: Claim | null = null;
   private reader: InboxReader | null = null;
@@ -99,12 +100,18 @@ export class Connection {
     return this.claim !== null;
   }
 
+  /** Messages waiting in this connection's inbox, as last seen. */
+  get inboxDepth(): number {
+    return this.reader?.queued.files ?? 0;
+  }
+
   private onData(chunk: Buffer): void {
     this.stats.bytesIn += chunk.length;
     this.proto.receive(chunk);
     if (this.handshakeTimer && this.proto.authenticated) {
       clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
+      this.stats.handshakesOk++;
     }
     if (this.socket.writableLength > OUTPUT_BACKLOG) this.socket.pause();
   }
@@ -127,7 +134,10 @@ export class Connection {
   private async closed(): Promise<void> {
     this.closing = true;
     this.proto.abort();
-    if (this.handshakeTimer) clearTimeout(this.handshakeTimer);
+    if (this.handshakeTimer) {
+      clearTimeout(this.handshakeTimer);
+      this.stats.handshakesFailed++;
+    }
     this.queueGateway(() => this.leave());
     await this.gatewayOps;
     this.log.info('session ended', { client: this.client, reason: this.endReason });
@@ -163,7 +173,10 @@ export class Connection {
 
   private closeFromProtocol(reason: string, violation: boolean): void {
     this.endReason = reason;
-    if (violation) this.log.warn('protocol violation, closing', { client: this.client, reason });
+    if (violation) {
+      this.stats.violations++;
+      this.log.warn('protocol violation, closing', { client: this.client, reason });
+    }
     this.closing = true;
     void this.reader?.stop();
     // Let the last reply (if any) go out, then close; never wait long for a peer that does not read.
@@ -171,13 +184,21 @@ export class Connection {
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
+  /**
+   * SO_KEEPALIVE with idle, interval and count, and TCP_USER_TIMEOUT of
+   * idle + interval × count seconds, through the native helpers. Without them
+   * Node can set only the idle time, which is applied, but the reply is the
+   * failure: the interval and count the client asked for are not in force.
+   */
   private keepalive(req: KeepaliveRequest): boolean {
-    try {
-      this.socket.setKeepAlive(req.enable, req.idle * 1000);
-      return true;
-    } catch {
-      return false;
+    const native = nativeSockets();
+    const fd = descriptorOf(this.socket);
+    if (native && fd !== null) {
+      const userTimeoutMs = (req.idle + req.interval * req.count) * 1000;
+      return native.setKeepalive(fd, req.enable ? 1 : 0, req.idle, req.interval, req.count, userTimeoutMs) === 0;
     }
+    this.socket.setKeepAlive(req.enable, req.idle * 1000);
+    return !req.enable;
   }
 
   private relay(destination: Buffer, message: Buffer): void {

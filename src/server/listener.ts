@@ -1,20 +1,26 @@
 /**
- * The listening process: accepts connections and starts one session process per
- * connection, handing it the connected socket as inherited descriptor 3 (never over
- * an IPC channel; the socket is not read here). It caps the number of sessions,
- * reaps session processes and clears what each left in the spool, sweeps the spool
- * at start and periodically, and on shutdown ends the sessions cleanly.
+ * The listening process. It owns the listening sockets and the session processes,
+ * never a client's bytes. Two process models:
+ *  - prefork (default, needs the native helpers): the listening sockets are bare
+ *    descriptors this process never polls; it keeps `spareSessions` session
+ *    processes waiting on them, each accepting one connection at a time itself,
+ *    and starts more as they get busy, up to `maxSessions`;
+ *  - spawn: it accepts each connection (paused, unread) and starts a session
+ *    process for it, handing the socket over as inherited descriptor 3.
+ * In both, each connection has its own process, the spool is the only channel
+ * between processes, ended processes are reaped and their inboxes cleared, and
+ * the spool is swept at start and periodically.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { lookup } from 'node:dns/promises';
 import { rmSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { type Server, type Socket, createServer } from 'node:net';
-import path from 'node:path';
 import { Spool } from '../spool';
 import { type ServerConfig, parseListenAddress } from './config';
 import type { Logger } from './logger';
-import { type SessionSettings, sessionSettings } from './session-settings';
-
-const SESSION_ENTRY = path.join(__dirname, 'session-process.js');
+import { type NativeSockets, nativeSockets } from './native';
+import { SessionProcesses } from './session-processes';
+import { sessionSettings } from './session-settings';
 
 export interface ListenerOptions {
   config: ServerConfig;
@@ -23,31 +29,35 @@ export interface ListenerOptions {
   log: Logger;
 }
 
+/** At most this many session processes starting at once (start-up is CPU-bound). */
+const MAX_STARTING = 2;
+
 export class Listener {
   readonly spool: Spool;
+  readonly sessions: SessionProcesses;
+  readonly model: 'prefork' | 'spawn';
+  private readonly native: NativeSockets | null;
   private readonly servers: Server[] = [];
-  private readonly sessions = new Map<number, ChildProcess>();
-  private readonly settings: SessionSettings;
+  private readonly listenFds: number[] = [];
+  private readonly bound: { host: string; port: number }[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
-  private readonly reaping = new Set<Promise<unknown>>();
+  private limitLogged = 0;
 
   constructor(private readonly options: ListenerOptions) {
     const { config } = options;
     this.spool = new Spool({ root: config.spool, staleMs: config.staleMs });
-    this.settings = sessionSettings(config, options.privateKeyFile, options.hash);
-  }
-
-  get sessionCount(): number {
-    return this.sessions.size;
+    this.sessions = new SessionProcesses(this.spool, sessionSettings(config, options.privateKeyFile, options.hash), options.log);
+    this.native = config.processModel === 'prefork' ? nativeSockets() : null;
+    this.model = this.native ? 'prefork' : 'spawn';
+    if (config.processModel === 'prefork' && !this.native) {
+      options.log.warn('native socket helpers unavailable; starting one process per connection instead of preforking');
+    }
   }
 
   /** Addresses actually bound (ports resolved when 0 was asked for). */
   addresses(): { host: string; port: number }[] {
-    return this.servers.map((s) => {
-      const a = s.address();
-      return typeof a === 'object' && a ? { host: a.address, port: a.port } : { host: '', port: 0 };
-    });
+    return [...this.bound];
   }
 
   async start(): Promise<void> {
@@ -56,23 +66,63 @@ export class Listener {
     const swept = await this.spool.cleaner.sweep();
     const total = Object.values(swept).reduce((a, b) => a + b, 0);
     if (total > 0) log.info('swept leftovers from an earlier run', { ...swept });
+    this.sessions.watchRunRecords();
     for (const text of config.listen) {
       const { host, port } = parseListenAddress(text);
-      const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
-      server.on('error', (err) => log.error('listener error', { address: text, error: err.message }));
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host, port, ipv6Only: host.includes(':') && host !== '::' ? true : undefined }, () => {
-          server.off('error', reject);
-          resolve();
-        });
-      });
-      this.servers.push(server);
+      if (this.native) await this.listenBare(this.native, host, port);
+      else await this.listenServer(host, port, text);
+    }
+    if (this.native) {
+      this.sessions.onChange = () => this.topUp();
+      this.topUp();
     }
     this.sweepTimer = setInterval(() => void this.periodicSweep(), config.staleMs);
     this.sweepTimer.unref();
+    log.info('listening', { model: this.model, addresses: this.bound.map(formatAddress).join(',') });
   }
 
+  private async listenBare(native: NativeSockets, host: string, port: number): Promise<void> {
+    const numeric = isIP(host) ? host : (await lookup(host)).address;
+    const fd = native.listenTcp(numeric, port, 511, numeric === '::' ? 0 : 1);
+    if (fd < 0) throw new Error(`cannot listen on ${formatAddress({ host: numeric, port })}: errno ${-fd}`);
+    this.listenFds.push(fd);
+    this.bound.push({ host: numeric, port: native.localPort(fd) });
+  }
+
+  private async listenServer(host: string, port: number, text: string): Promise<void> {
+    const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
+    server.on('error', (err) => this.options.log.error('listener error', { address: text, error: err.message }));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.servers.push(server);
+    const a = server.address();
+    if (a && typeof a === 'object') this.bound.push({ host: a.address, port: a.port });
+  }
+
+  /** Prefork: keeps enough session processes waiting, within the session limit. */
+  private topUp(): void {
+    if (this.stopping) return;
+    const { config, log } = this.options;
+    const waiting = () => this.sessions.count('idle') + this.sessions.count('starting');
+    while (
+      waiting() < config.spareSessions &&
+      this.sessions.size < config.maxSessions &&
+      this.sessions.count('starting') < MAX_STARTING
+    ) {
+      if (this.sessions.start('accept', this.listenFds, null) === null) break;
+    }
+    if (this.sessions.size >= config.maxSessions && waiting() === 0 && Date.now() - this.limitLogged > 10_000) {
+      this.limitLogged = Date.now();
+      log.warn('session limit reached; new connections wait in the backlog', { sessions: this.sessions.size });
+    }
+  }
+
+  /** Spawn model: one session process per accepted connection. */
   private accept(socket: Socket): void {
     const { log, config } = this.options;
     const client = `${socket.remoteAddress}:${socket.remotePort}`;
@@ -85,48 +135,9 @@ export class Listener {
       socket.destroy();
       return;
     }
-    let child: ChildProcess;
-    try {
-      child = spawn(process.execPath, [SESSION_ENTRY, JSON.stringify(this.settings)], {
-        stdio: ['ignore', 'inherit', 'inherit', socket],
-        // Own process group: a terminal's Ctrl-C reaches the listener, which then ends sessions in order.
-        detached: true,
-      });
-    } catch (err) {
-      log.error('could not start a session process', { client, error: (err as Error).message });
-      socket.destroy();
-      return;
-    }
+    this.sessions.start('socket', [socket], client);
     // The child holds its own copy of the descriptor now; closing ours sends nothing to the client.
     socket.destroy();
-    const pid = child.pid;
-    if (pid === undefined) {
-      child.on('error', (err) => log.error('session process failed to start', { client, error: err.message }));
-      return;
-    }
-    this.sessions.set(pid, child);
-    log.debug('session process started', { client, session: pid });
-    child.on('exit', (code, signal) => this.reap(pid, client, code, signal));
-  }
-
-  private reap(pid: number, client: string, code: number | null, signal: NodeJS.Signals | null): void {
-    const { log } = this.options;
-    this.sessions.delete(pid);
-    const clean = code === 0;
-    log.log(clean ? 'debug' : 'warn', clean ? 'session process exited' : 'session process ended abnormally', {
-      session: pid,
-      client,
-      code,
-      signal,
-    });
-    const job = this.spool.cleaner
-      .reap(pid)
-      .then((removed) => {
-        if (removed > 0) log.info('cleared the inbox of an ended session', { session: pid, inboxes: removed });
-      })
-      .catch((err: Error) => log.error('reaping failed', { session: pid, error: err.message }));
-    this.reaping.add(job);
-    void job.finally(() => this.reaping.delete(job));
   }
 
   private async periodicSweep(): Promise<void> {
@@ -142,12 +153,10 @@ export class Listener {
   /**
    * Stops accepting, asks every session to end (each leaves the gateway and closes
    * its client), waits up to the drain time, then kills what is left and clears the
-   * spool. A second call with `immediate` kills at once.
+   * spool. `immediate` kills at once.
    */
   stop(immediate = false): Promise<void> {
-    if (immediate) {
-      for (const child of this.sessions.values()) child.kill('SIGKILL');
-    }
+    if (immediate) this.sessions.signalAll('SIGKILL');
     if (this.stopping) return this.stopping;
     this.stopping = this.shutdown();
     return this.stopping;
@@ -157,17 +166,23 @@ export class Listener {
     const { log, config } = this.options;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-    log.info('shutting down', { sessions: this.sessions.size });
-    for (const child of this.sessions.values()) child.kill('SIGTERM');
+    for (const fd of this.listenFds) this.native?.closeFd(fd);
+    log.info('shutting down', { sessions: this.sessions.count('busy') });
+    this.sessions.signalAll('SIGTERM');
     const deadline = Date.now() + config.shutdownDrainMs;
     while (this.sessions.size > 0 && Date.now() < deadline) await sleep(20);
-    for (const child of this.sessions.values()) child.kill('SIGKILL');
+    this.sessions.signalAll('SIGKILL');
     while (this.sessions.size > 0) await sleep(10);
-    await Promise.all([...this.reaping]);
+    await this.sessions.settled();
+    this.sessions.close();
     await this.spool.cleaner.sweep();
     rmSync(this.spool.layout.tmpDir(process.pid), { recursive: true, force: true });
     log.info('stopped');
   }
+}
+
+function formatAddress(a: { host: string; port: number }): string {
+  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
 function sleep(ms: number): Promise<void> {

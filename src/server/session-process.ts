@@ -1,45 +1,106 @@
 /**
- * Entry point of a session process. The listener starts one per connection and
- * hands it the connected socket as inherited file descriptor 3, unread. The
- * process serves that one client and exits; its only channel to other session
- * processes is the spool.
+ * Entry point of a session process. It serves one client connection at a time and
+ * talks to other session processes only through the spool. It gets its
+ * connections in one of two ways:
+ *  - `socket`: the listener accepted the connection and handed it over as
+ *    inherited descriptor 3, unread; the process serves it and exits;
+ *  - `accept`: the listener started it ahead of need with the listening sockets
+ *    as descriptors 3, 4, …; it accepts one connection, serves it, and accepts the
+ *    next, until it has served `recycleAfter` connections or is told to stop.
  */
 import { Socket } from 'node:net';
 import { Spool } from '../spool';
+import { acceptOne } from './accept-one';
 import { Connection } from './connection';
 import { loadPrivateKey } from './keys';
 import { Logger } from './logger';
+import { nativeSockets } from './native';
+import { type RunRecord, type RunState, writeRunRecord } from './run-record';
 import type { SessionSettings } from './session-settings';
 import { SessionStats } from './session-stats';
 
-const SOCKET_FD = 3;
+const FIRST_FD = 3;
 
-function main(): void {
+async function main(): Promise<void> {
   const settings = JSON.parse(process.argv[2] ?? '{}') as SessionSettings;
+  const mode = process.argv[3] ?? 'socket';
+  const listenCount = Number(process.argv[4] ?? '0');
   const log = new Logger(settings.logLevel, settings.logFormat, 'session');
   const spool = new Spool({ root: settings.spool, staleMs: settings.staleMs });
   const privateKey = loadPrivateKey(settings.privateKeyFile);
-  const socket = new Socket({ fd: SOCKET_FD, readable: true, writable: true });
   const stats = new SessionStats();
-  const procKey = `/${Math.floor(Date.now() / 1000)}${process.pid}`;
-  const connection = new Connection(socket, settings, privateKey, spool, log, stats, procKey);
+  const runFile = spool.layout.runFile(process.pid);
+  const record: RunRecord = { pid: process.pid, state: 'idle', since: Date.now(), client: null, connections: 0, stats };
+  let current: Connection | null = null;
+  const publish = (state: RunState, client: string | null) => {
+    stats.inboxDepth = current?.inboxDepth ?? 0;
+    record.state = state;
+    record.since = Date.now();
+    record.client = client;
+    try {
+      writeRunRecord(runFile, record);
+    } catch (err) {
+      log.warn('run record not written', { error: (err as Error).message });
+    }
+  };
+  // Counters move while serving; the record follows at a modest pace.
+  const refresh = setInterval(() => publish(record.state, record.client), 1000);
+  refresh.unref();
 
-  let exiting = false;
-  const finish = (code: number) => {
-    if (exiting) return;
-    exiting = true;
+  let stopping = false;
+  const exit = (code: number) => {
+    clearInterval(refresh);
     spool.writer.dispose();
     process.exit(code);
   };
-  process.on('SIGTERM', () => connection.shutdown('server shutting down'));
-  process.on('SIGINT', () => connection.shutdown('server shutting down'));
+  const stop = () => {
+    stopping = true;
+    if (current) current.shutdown('server shutting down');
+    else {
+      publish('exiting', null);
+      exit(0);
+    }
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
   process.on('uncaughtException', (err) => {
     log.error('session crashed', { error: err.stack ?? err.message });
     // The listener reaps this process and clears its inbox.
-    finish(70);
+    exit(70);
   });
-  connection.done.then(() => finish(0));
-  connection.start();
+
+  const serve = async (socket: Socket, n: number) => {
+    const procKey = `/${Math.floor(Date.now() / 1000)}${process.pid}${n > 1 ? `-${n}` : ''}`;
+    current = new Connection(socket, settings, privateKey, spool, log, stats, procKey);
+    publish('busy', current.client);
+    current.start();
+    await current.done;
+    current = null;
+  };
+
+  if (mode === 'socket') {
+    record.connections = 1;
+    await serve(new Socket({ fd: FIRST_FD, readable: true, writable: true }), 1);
+    publish('exiting', null);
+    exit(0);
+    return;
+  }
+
+  const native = nativeSockets();
+  if (!native) throw new Error('accept mode needs the native socket helpers');
+  const listenFds = Array.from({ length: listenCount }, (_, i) => FIRST_FD + i);
+  publish('idle', null);
+  while (!stopping && record.connections < settings.recycleAfter) {
+    const socket = await acceptOne(native, listenFds);
+    record.connections++;
+    await serve(socket, record.connections);
+    if (!stopping) publish('idle', null);
+  }
+  publish('exiting', null);
+  exit(0);
 }
 
-main();
+main().catch((err: Error) => {
+  process.stderr.write(`tfgw session: ${err.stack ?? err.message}\n`);
+  process.exit(1);
+});

@@ -15,6 +15,7 @@ export type SessionSettings = Pick<
   | 'inboxMaxFiles'
   | 'inboxMaxBytes'
   | 'maxPeers'
+  | 'recycleAfter'
   | 'shutdownDrainMs'
   | 'logLevel'
   | 'logFormat'
@@ -34,6 +35,7 @@ export function sessionSettings(config: ServerConfig, privateKeyFile: string, ha
     inboxMaxFiles: config.inboxMaxFiles,
     inboxMaxBytes: config.inboxMaxBytes,
     maxPeers: config.maxPeers,
+    recycleAfter: config.recycleAfter,
     shutdownDrainMs: config.shutdownDrainMs,
     logLevel: config.logLevel,
     logFormat: config.logFormat,

@@ -1,18 +1,23 @@
-/** Counters of one session process, published through the spool for the metrics endpoint. */
+/** Counters of one session process, published in its run record for the metrics endpoint. */
 import type { SendOutcome } from '../spool/message-writer';
 
+export type DropReason = Exclude<SendOutcome, 'queued'>;
+
 export class SessionStats {
-  connections = 0;
   handshakesOk = 0;
   handshakesFailed = 0;
+  violations = 0;
+  /** 1 while this process's client is in the gateway. */
   peers = 0;
+  /** Files waiting in this process's inbox, as last seen. */
+  inboxDepth = 0;
   bytesIn = 0;
   bytesOut = 0;
   sent = 0;
   sentBytes = 0;
   delivered = 0;
   deliveredBytes = 0;
-  dropped: Record<Exclude<SendOutcome, 'queued'>, number> = { 'no-peer': 0, 'inbox-full': 0, failed: 0 };
+  dropped: Record<DropReason, number> = { 'no-peer': 0, 'inbox-full': 0, failed: 0 };
 
   count(outcome: SendOutcome, bytes: number): void {
     if (outcome === 'queued') {

@@ -36,7 +36,8 @@ describe('gateway over the spool', () => {
     await a.leave();
     await b.leave();
     assert.ok(await server.waitFor(() => server.spoolEntries().length === 0));
-    assert.ok(await server.waitFor(() => server.spoolInternals().filter((e) => !e.startsWith('.tmp/')).length === 0));
+    // Session processes keep their run records (.run) and temporary dirs (.tmp); no peer leaves anything.
+    assert.ok(await server.waitFor(() => server.spoolInternals().filter((e) => /^\.(inboxes|locks)\//.test(e)).length === 0));
   });
 
   it('keeps order per sender while both peers send at once', async () => {
@@ -142,5 +143,26 @@ describe('refuse policy', () => {
     assert.deepEqual(await first.receive(1), [Buffer.from('still yours')]);
     await first.leave();
     await sender.leave();
+  });
+});
+
+describe('spawn process model (one process started per accepted connection)', () => {
+  let server: ServerHandle;
+  before(async () => {
+    server = await startServer([], { TFGW_PROCESS_MODEL: 'spawn' });
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('relays between peers and clears a killed session', async () => {
+    assert.match(server.logs(), /model=spawn/);
+    const a = await peerOf(server, 'spawn-a');
+    const b = await peerOf(server, 'spawn-b');
+    await a.send('spawn-b', 'via spawned sessions');
+    assert.deepEqual(await b.receive(1), [Buffer.from('via spawned sessions')]);
+    await a.leave();
+    await b.leave();
+    assert.ok(await server.waitFor(() => server.spoolEntries().length === 0));
   });
 });

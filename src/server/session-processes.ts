@@ -1,0 +1,158 @@
+/**
+ * The listening process's view of its session processes: starting them, knowing
+ * which are idle or busy (from their run records in the spool), reaping them and
+ * clearing what each left behind, and adding the counters of the ones that have
+ * ended to a running total for the metrics.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { type FSWatcher, watch } from 'node:fs';
+import path from 'node:path';
+import type { Spool } from '../spool';
+import type { Logger } from './logger';
+import { type RunState, readRunRecord } from './run-record';
+import type { SessionSettings } from './session-settings';
+import { SessionStats } from './session-stats';
+
+const SESSION_ENTRY = path.join(__dirname, 'session-process.js');
+
+/** Node flags for session processes: small heaps, few threads (memory per idle peer). */
+export const SESSION_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96', '--v8-pool-size=1'];
+
+export type TrackedState = 'starting' | RunState;
+
+interface Tracked {
+  child: ChildProcess;
+  state: TrackedState;
+  client: string | null;
+}
+
+export class SessionProcesses {
+  private readonly procs = new Map<number, Tracked>();
+  private readonly reaping = new Set<Promise<unknown>>();
+  private watcher: FSWatcher | null = null;
+  /** Counters of session processes that have ended. */
+  readonly retired = new SessionStats();
+  /** Called whenever a process changes state or ends. */
+  onChange: () => void = () => {};
+
+  constructor(
+    private readonly spool: Spool,
+    private readonly settings: SessionSettings,
+    private readonly log: Logger,
+  ) {}
+
+  /** Follows the run records; call once the spool exists. */
+  watchRunRecords(): void {
+    const dir = path.dirname(this.spool.layout.runFile(0));
+    this.watcher = watch(dir, (_event, file) => {
+      const m = /^(\d+)\.json$/.exec(String(file ?? ''));
+      if (m) this.refresh(Number(m[1]));
+    });
+    this.watcher.on('error', (err) => this.log.warn('run record watch failed', { error: err.message }));
+  }
+
+  get size(): number {
+    return this.procs.size;
+  }
+
+  count(state: TrackedState): number {
+    let n = 0;
+    for (const p of this.procs.values()) if (p.state === state) n++;
+    return n;
+  }
+
+  pids(): number[] {
+    return [...this.procs.keys()];
+  }
+
+  /** Starts a session process with `fds` as descriptors 3, 4, … */
+  start(mode: 'socket' | 'accept', fds: (number | object)[], client: string | null): number | null {
+    let child: ChildProcess;
+    try {
+      child = spawn(
+        process.execPath,
+        [...SESSION_NODE_FLAGS, SESSION_ENTRY, JSON.stringify(this.settings), mode, String(fds.length)],
+        {
+          stdio: ['ignore', 'inherit', 'inherit', ...(fds as never[])],
+          // Own process group: a terminal's Ctrl-C reaches the listener, which then ends sessions in order.
+          detached: true,
+          env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '2' },
+        },
+      );
+    } catch (err) {
+      this.log.error('could not start a session process', { client, error: (err as Error).message });
+      return null;
+    }
+    const pid = child.pid;
+    if (pid === undefined) {
+      child.on('error', (err) => this.log.error('session process failed to start', { client, error: err.message }));
+      return null;
+    }
+    this.procs.set(pid, { child, state: mode === 'socket' ? 'busy' : 'starting', client });
+    child.on('exit', (code, signal) => this.reap(pid, code, signal));
+    return pid;
+  }
+
+  signalAll(signal: NodeJS.Signals): void {
+    for (const p of this.procs.values()) p.child.kill(signal);
+  }
+
+  /** Waits for reaping work in progress. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.reaping]);
+  }
+
+  private refresh(pid: number): void {
+    const tracked = this.procs.get(pid);
+    if (!tracked) return;
+    const record = readRunRecord(this.spool.layout.runFile(pid));
+    if (!record || record.state === tracked.state) return;
+    tracked.state = record.state;
+    tracked.client = record.client;
+    this.onChange();
+  }
+
+  private reap(pid: number, code: number | null, signal: NodeJS.Signals | null): void {
+    const tracked = this.procs.get(pid);
+    this.procs.delete(pid);
+    const clean = code === 0;
+    this.log.log(clean ? 'debug' : 'warn', clean ? 'session process exited' : 'session process ended abnormally', {
+      session: pid,
+      client: tracked?.client ?? undefined,
+      code,
+      signal,
+    });
+    const last = readRunRecord(this.spool.layout.runFile(pid));
+    if (last) addStats(this.retired, last.stats);
+    const job = this.spool.cleaner
+      .reap(pid)
+      .then((removed) => {
+        if (removed > 0) this.log.info('cleared the inbox of an ended session', { session: pid, inboxes: removed });
+      })
+      .catch((err: Error) => this.log.error('reaping failed', { session: pid, error: err.message }));
+    this.reaping.add(job);
+    void job.finally(() => this.reaping.delete(job));
+    this.onChange();
+  }
+
+  close(): void {
+    this.watcher?.close();
+    this.watcher = null;
+  }
+}
+
+/** Adds `from` into `into`, field by field (gauges excluded). */
+export function addStats(into: SessionStats, from: SessionStats): void {
+  into.handshakesOk += from.handshakesOk ?? 0;
+  into.handshakesFailed += from.handshakesFailed ?? 0;
+  into.violations += from.violations ?? 0;
+  into.bytesIn += from.bytesIn ?? 0;
+  into.bytesOut += from.bytesOut ?? 0;
+  into.sent += from.sent ?? 0;
+  into.sentBytes += from.sentBytes ?? 0;
+  into.delivered += from.delivered ?? 0;
+  into.deliveredBytes += from.deliveredBytes ?? 0;
+  for (const reason of Object.keys(into.dropped) as (keyof SessionStats['dropped'])[]) {
+    into.dropped[reason] += from.dropped?.[reason] ?? 0;
+  }
+}

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { type Socket, connect, createServer } from 'node:net';
+import { describe, it } from 'node:test';
+import { descriptorOf, nativeSockets } from '../../src/server/native';
+
+const native = nativeSockets();
+
+describe('native socket helpers', { skip: native === null ? 'not built on this machine' : false }, () => {
+  it('sets keepalive idle, interval, count and the user timeout on a TCP socket', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const socket: Socket = await new Promise((r) => {
+      const s = connect(port, '127.0.0.1', () => r(s));
+    });
+    const fd = descriptorOf(socket);
+    assert.ok(fd !== null && fd >= 0);
+    assert.equal(native!.setKeepalive(fd, 1, 60, 10, 5, 110_000), 0);
+    assert.deepEqual(native!.getKeepalive(fd), [1, 60, 10, 5, 110_000]);
+    assert.equal(native!.setKeepalive(fd, 0, 0, 0, 0, 0), 0);
+    assert.equal(native!.getKeepalive(fd)[0], 0);
+    assert.ok(native!.setKeepalive(fd, 1, -1, 10, 5, 0) < 0, 'invalid idle is refused');
+    socket.destroy();
+    server.close();
+  });
+
+  it('listens on a bare descriptor and duplicates it', () => {
+    const fd = native!.listenTcp('127.0.0.1', 0, 16, 0);
+    assert.ok(fd >= 0);
+    assert.ok(native!.localPort(fd) > 0);
+    const copy = native!.dupCloexec(fd);
+    assert.ok(copy >= 0 && copy !== fd);
+    assert.equal(native!.localPort(copy), native!.localPort(fd));
+    assert.equal(native!.closeFd(copy), 0);
+    assert.equal(native!.closeFd(fd), 0);
+    assert.ok(native!.listenTcp('not-an-address', 0, 16, 0) < 0);
+  });
+});
