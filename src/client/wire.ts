@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { type CipherEngine, StreamCipher } from '../protocol/cipher';
+import type { CipherEngine } from '../protocol/cipher';
+import { createCipher } from '../protocol/cipher-factory';
 import { FrameReader } from '../protocol/frame';
 import { BUFFER_SIZE } from '../protocol/limits';
 import { type Deferred, deferred } from './deferred';
@@ -62,8 +63,8 @@ export class Wire {
 
   /** Switches both directions to the stream cipher, each with its own state. */
   startCipher(sessionKey: Uint8Array): void {
-    this.reader.cipher = new StreamCipher(sessionKey);
-    this.txCipher = new StreamCipher(sessionKey);
+    this.reader.cipher = createCipher(sessionKey);
+    this.txCipher = createCipher(sessionKey);
   }
 
   /** Routes frames and the close to `sink`; a close that already happened is reported at once. */

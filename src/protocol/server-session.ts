@@ -6,7 +6,8 @@
  * the socket, the spool and the clock through `SessionHost`.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { StreamCipher, isDegenerateKey } from './cipher';
+import { type CipherEngine, isDegenerateKey } from './cipher';
+import { createCipher } from './cipher-factory';
 import { type CommandContext, parseCommand, runCommand } from './commands';
 import { FrameReader, encodeFrame } from './frame';
 import { GATEWAY_EXIT, MAX_IDENTITY, MAX_MESSAGE, MAX_SESSION_KEY, MIN_SESSION_KEY, BUFFER_SIZE } from './limits';
@@ -57,7 +58,7 @@ export interface SessionHost extends CommandContext {
 
 export class ServerSession {
   private readonly reader = new FrameReader();
-  private tx: StreamCipher | null = null;
+  private tx: CipherEngine | null = null;
   private state: Phase = 'version';
   private destination: Buffer | null = null;
 
@@ -231,8 +232,8 @@ export class ServerSession {
       return;
     }
     this.send(OK);
-    this.reader.cipher = new StreamCipher(key);
-    this.tx = new StreamCipher(key);
+    this.reader.cipher = createCipher(key);
+    this.tx = createCipher(key);
     this.state = 'hash';
   }
 
