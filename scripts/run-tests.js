@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the whole suite on the built tree: the CLI scripts under test/cli, then the
-// node:test files (unit, then integration), and ends with one summary line.
+// node:test files (unit, property, then integration), and ends with one summary line.
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { readdirSync } = require('node:fs');
@@ -26,7 +26,13 @@ for (const script of scripts) {
 
 const node = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=tap', path.join('dist', 'test', 'unit'), path.join('dist', 'test', 'integration')],
+  [
+    '--test',
+    '--test-reporter=tap',
+    path.join('dist', 'test', 'unit'),
+    path.join('dist', 'test', 'property'),
+    path.join('dist', 'test', 'integration'),
+  ],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
 );
 process.stdout.write(node.stdout);

@@ -5,21 +5,28 @@
 import { FAILED_KEEPALIVE, FAILED_MISSING_PARAMETER, OK, UNKNOWN } from './replies';
 
 export interface ParsedCommand {
-  /** Upper-cased command name. */
+  /** Command name with ASCII letters upper-cased (other bytes are kept, so they never match). */
   name: string;
-  /** Everything after the first space, verbatim (may be empty). */
+  /** Everything after the first space, as text (may be empty). */
   args: string;
+  /** The same bytes as `args`, untouched (ECHO returns them as they came). */
+  rawArgs: Buffer;
 }
 
 export function parseCommand(payload: Buffer): ParsedCommand {
-  // Some clients terminate strings with NUL; a command never legitimately contains one.
+  // Commands end at a NUL, as C strings do in the reference server.
   let end = payload.indexOf(0);
   if (end < 0) end = payload.length;
-  const text = payload.subarray(0, end).toString('utf8');
-  const space = text.indexOf(' ');
-  const name = (space < 0 ? text : text.slice(0, space)).trim().toUpperCase();
-  const args = space < 0 ? '' : text.slice(space + 1);
-  return { name, args };
+  const bytes = payload.subarray(0, end);
+  const space = bytes.indexOf(0x20);
+  const nameBytes = space < 0 ? bytes : bytes.subarray(0, space);
+  const rawArgs = space < 0 ? Buffer.alloc(0) : bytes.subarray(space + 1);
+  // latin1 maps each byte to one character, so only ASCII a-z can fold.
+  const name = nameBytes
+    .toString('latin1')
+    .trim()
+    .replace(/[a-z]/g, (c) => c.toUpperCase());
+  return { name, args: rawArgs.toString('utf8'), rawArgs };
 }
 
 export interface KeepaliveRequest {
@@ -58,7 +65,7 @@ export interface CommandContext {
 
 /** What the session does with a command. */
 export type CommandOutcome =
-  | { kind: 'reply'; text: string }
+  | { kind: 'reply'; text: string | Buffer }
   | { kind: 'end' }
   | { kind: 'gateway' };
 
@@ -69,7 +76,7 @@ export function runCommand(cmd: ParsedCommand, ctx: CommandContext): CommandOutc
     case 'XS_GATEWAY':
       return { kind: 'gateway' };
     case 'ECHO':
-      return { kind: 'reply', text: cmd.args };
+      return { kind: 'reply', text: cmd.rawArgs };
     case 'KEEPALIVE': {
       const req = parseKeepalive(cmd.args);
       if (req === null) return { kind: 'reply', text: FAILED_MISSING_PARAMETER };

@@ -45,7 +45,9 @@ export type ReadResult =
  */
 export class FrameReader {
   cipher: CipherEngine | null = null;
+  /** Received chunks; those before `head` are consumed (an index, not shift(), keeps take() linear). */
   private chunks: Buffer[] = [];
+  private head = 0;
   private buffered = 0;
   private pendingLength: number | null = null;
 
@@ -59,6 +61,12 @@ export class FrameReader {
     return this.pendingLength !== null || this.buffered > 0;
   }
 
+  /**
+   * Hands `chunk` to the reader, which owns it from now on: payloads are
+   * deciphered in place and may be handed out as (parts of) the very chunk, so
+   * the caller must not reuse it. Socket reads are fresh buffers, so this costs
+   * nothing there and saves a copy of every payload.
+   */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
     this.chunks.push(chunk);
@@ -88,37 +96,47 @@ export class FrameReader {
     return { kind: 'frame', length, payload };
   }
 
-  /** Removes and returns exactly `n` buffered bytes as a buffer the caller owns. */
+  /** Removes and returns exactly `n` buffered bytes. */
   private take(n: number): Buffer {
     if (n === 0) return Buffer.alloc(0);
-    const first = this.chunks[0]!;
+    const first = this.chunks[this.head]!;
+    let out: Buffer;
     if (first.length === n) {
-      this.chunks.shift();
-      this.buffered -= n;
-      return first;
-    }
-    if (first.length > n) {
-      this.chunks[0] = first.subarray(n);
-      this.buffered -= n;
-      // Copy so the payload never aliases memory the socket may reuse.
-      return Buffer.from(first.subarray(0, n));
-    }
-    const out = Buffer.allocUnsafe(n);
-    let filled = 0;
-    while (filled < n) {
-      const head = this.chunks[0]!;
-      const want = n - filled;
-      if (head.length <= want) {
-        out.set(head, filled);
-        filled += head.length;
-        this.chunks.shift();
-      } else {
-        out.set(head.subarray(0, want), filled);
-        this.chunks[0] = head.subarray(want);
-        filled += want;
+      out = first;
+      this.advance();
+    } else if (first.length > n) {
+      out = first.subarray(0, n);
+      this.chunks[this.head] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let filled = 0;
+      while (filled < n) {
+        const chunk = this.chunks[this.head]!;
+        const want = n - filled;
+        if (chunk.length <= want) {
+          out.set(chunk, filled);
+          filled += chunk.length;
+          this.advance();
+        } else {
+          out.set(chunk.subarray(0, want), filled);
+          this.chunks[this.head] = chunk.subarray(want);
+          filled += want;
+        }
       }
     }
     this.buffered -= n;
     return out;
+  }
+
+  /** Drops the head chunk; compacts the array now and then so that it never grows without bound. */
+  private advance(): void {
+    this.head++;
+    if (this.head === this.chunks.length) {
+      this.chunks = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.chunks.length) {
+      this.chunks = this.chunks.slice(this.head);
+      this.head = 0;
+    }
   }
 }

@@ -112,7 +112,7 @@ export class ServerSession {
     this.state = 'closed';
   }
 
-  private send(text: string): void {
+  private send(text: string | Buffer): void {
     this.host.write(encodeFrame(text, this.tx));
   }
 
