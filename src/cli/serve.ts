@@ -23,8 +23,11 @@ interface ServeFlags {
   acceptDegenerateKeys?: boolean;
   inboxMaxFiles?: string;
   inboxMaxBytes?: string;
+  slowReceiverTimeout?: string;
+  rateLimit?: string;
   logLevel?: string;
   logFormat?: string;
+  metricsListen?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -50,12 +53,15 @@ export function registerServe(program: Command): void {
     .option('--accept-degenerate-keys', 'accept session keys whose cipher seed degenerates')
     .option('--inbox-max-files <n>', 'queued messages at which an inbox refuses more (default 10000)')
     .option('--inbox-max-bytes <n>', 'queued bytes at which an inbox refuses more (default 268435456)')
+    .option('--slow-receiver-timeout <ms>', 'disconnect a client whose inbox stays full this long; 0 = never (default 0)')
+    .option('--rate-limit <bytes/s>', 'per-connection inbound limit; 0 = off (default 0)')
     .option('--log-level <level>', 'debug, info, warn or error (default info)')
     .option('--log-format <format>', 'text or json (default text)')
+    .option('--metrics-listen <addr>', 'serve /metrics (Prometheus) and /healthz on host:port (default: off)')
     .addHelpText('after', '\nEvery setting can also come from the config file or a TFGW_* variable (e.g. TFGW_MAX_SESSIONS);\nflags win over the environment, which wins over the file.')
     .action(async (flags: ServeFlags) => {
-      const config = loadConfig(toSettings(flags), flags.config);
-      await serve(config);
+      const load = () => loadConfig(toSettings(flags), flags.config);
+      await serve(load(), load);
     });
 }
 
@@ -77,14 +83,17 @@ function toSettings(flags: ServeFlags): Partial<Record<keyof ServerConfig, strin
     acceptDegenerateKeys: flags.acceptDegenerateKeys ? 'true' : undefined,
     inboxMaxFiles: flags.inboxMaxFiles,
     inboxMaxBytes: flags.inboxMaxBytes,
+    slowReceiverTimeoutMs: flags.slowReceiverTimeout,
+    rateLimitBytes: flags.rateLimit,
     logLevel: flags.logLevel,
     logFormat: flags.logFormat,
+    metricsListen: flags.metricsListen,
   };
   for (const key of Object.keys(out) as (keyof ServerConfig)[]) if (out[key] === undefined) delete out[key];
   return out;
 }
 
-export async function serve(config: ServerConfig): Promise<void> {
+export async function serve(config: ServerConfig, reloadConfig: () => ServerConfig = () => config): Promise<void> {
   const log = new Logger(config.logLevel, config.logFormat, 'listener');
   const identity = ensureServerIdentity(config.dataDir, config.key, config.hash);
   for (const file of identity.created) log.info('created', { file });
@@ -100,6 +109,7 @@ export async function serve(config: ServerConfig): Promise<void> {
       `  hash          ${identity.hash}`,
       `  public key    ${identity.publicKeyFile}`,
       `  spool         ${config.spool}`,
+      ...(listener.metricsPort !== null ? [`  metrics       http://${config.metricsListen.replace(/:\d+$/, '')}:${listener.metricsPort}/metrics`] : []),
       '',
     ].join('\n'),
   );
@@ -111,4 +121,15 @@ export async function serve(config: ServerConfig): Promise<void> {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => {
+    try {
+      const { applied, needsRestart } = listener.reload(reloadConfig());
+      log.info('configuration reloaded', {
+        applied: applied.join(' ') || 'nothing changed',
+        ignored: needsRestart.length > 0 ? `${needsRestart.join(',')} (need a restart)` : undefined,
+      });
+    } catch (err) {
+      log.error('configuration reload failed; keeping the current one', { error: (err as Error).message });
+    }
+  });
 }

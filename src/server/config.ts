@@ -37,9 +37,15 @@ export interface ServerConfig {
   staleMs: number;
   inboxMaxFiles: number;
   inboxMaxBytes: number;
+  /** Disconnect a client whose inbox stays full this long; 0: never (messages are dropped instead). */
+  slowReceiverTimeoutMs: number;
+  /** Per-connection inbound limit in bytes per second; 0: off. */
+  rateLimitBytes: number;
   shutdownDrainMs: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** host:port of the /metrics and /healthz endpoint; empty: off. */
+  metricsListen: string;
 }
 
 /** The repository (package) root: defaults live beside the code, whatever the working directory. */
@@ -66,9 +72,12 @@ export function defaultConfig(): ServerConfig {
     staleMs: 10_000,
     inboxMaxFiles: 10_000,
     inboxMaxBytes: 256 * 1024 * 1024,
+    slowReceiverTimeoutMs: 0,
+    rateLimitBytes: 0,
     shutdownDrainMs: 5_000,
     logLevel: 'info',
     logFormat: 'text',
+    metricsListen: '',
   };
 }
 
@@ -119,9 +128,12 @@ export const SETTINGS: Record<keyof ServerConfig, Parser> = {
   staleMs: int(2_000, 3_600_000),
   inboxMaxFiles: int(1, 10_000_000),
   inboxMaxBytes: int(1024, Number.MAX_SAFE_INTEGER),
+  slowReceiverTimeoutMs: int(0, 86_400_000),
+  rateLimitBytes: int(0, Number.MAX_SAFE_INTEGER),
   shutdownDrainMs: int(0, 600_000),
   logLevel: oneOf('debug', 'info', 'warn', 'error'),
   logFormat: oneOf('text', 'json'),
+  metricsListen: str,
 };
 
 /** `maxSessions` → `TFGW_MAX_SESSIONS`. */

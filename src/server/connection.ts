@@ -17,6 +17,7 @@ import { displayIdentity } from '../spool/identity-name';
 import { InboxReader } from '../spool/inbox-reader';
 import type { Claim } from '../spool/ownership';
 import { decryptSessionKey } from './keys';
+import { RateLimiter } from './rate-limiter';
 import { descriptorOf, nativeSockets } from './native';
 import type { Logger } from './logger';
 import type { SessionSettings } from './session-settings';
@@ -39,6 +40,10 @@ export class Connection {
   /** Gateway entries and exits run one after another. */
   private gatewayOps: Promise<void> = Promise.resolve();
   private closing = false;
+  private readonly limiter: RateLimiter | null;
+  private slowTimer: NodeJS.Timeout | null = null;
+  /** Reading stays paused until then (performance.now() ms) by the rate limit. */
+  private heldUntil = 0;
   private endReason = 'client closed the connection';
   readonly done: Promise<string>;
   private finish!: (reason: string) => void;
@@ -56,6 +61,7 @@ export class Connection {
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
+    this.limiter = settings.rateLimitBytes > 0 ? new RateLimiter(settings.rateLimitBytes) : null;
     const host = this.host();
     this.proto = new ServerSession(
       {
@@ -77,7 +83,7 @@ export class Connection {
     }
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
-      if (socket.isPaused()) socket.resume();
+      if (socket.isPaused() && performance.now() >= this.heldUntil) socket.resume();
       this.reader?.resume();
     });
     socket.on('error', (err) => {
@@ -114,6 +120,15 @@ export class Connection {
       this.stats.handshakesOk++;
     }
     if (this.socket.writableLength > OUTPUT_BACKLOG) this.socket.pause();
+    const wait = this.limiter?.take(chunk.length) ?? 0;
+    if (wait > 0 && !this.closing) {
+      this.heldUntil = performance.now() + wait;
+      this.socket.pause();
+      this.stats.rateLimited++;
+      setTimeout(() => {
+        if (!this.closing && this.socket.writableLength <= OUTPUT_BACKLOG) this.socket.resume();
+      }, wait).unref();
+    }
   }
 
   private write(bytes: Buffer): boolean {
@@ -133,6 +148,7 @@ export class Connection {
 
   private async closed(): Promise<void> {
     this.closing = true;
+    if (this.slowTimer) clearInterval(this.slowTimer);
     this.proto.abort();
     if (this.handshakeTimer) {
       clearTimeout(this.handshakeTimer);
@@ -260,6 +276,25 @@ export class Connection {
     this.log.info('entered gateway', { client: this.client, identity: displayIdentity(identity), inbox: claim.name });
     this.proto.identityResult(OK);
     reader.enable();
+    this.watchSlowReceiver();
+  }
+
+  /**
+   * With `slowReceiverTimeoutMs` set, a client whose inbox stays full that long is
+   * disconnected (its messages were being dropped meanwhile anyway).
+   */
+  private watchSlowReceiver(): void {
+    const limit = this.settings.slowReceiverTimeoutMs;
+    if (limit <= 0 || this.slowTimer) return;
+    this.slowTimer = setInterval(() => {
+      const since = this.reader?.fullSince ?? null;
+      if (since !== null && Date.now() - since >= limit) {
+        this.stats.slowReceivers++;
+        this.log.warn('slow receiver: inbox full too long, disconnecting', { client: this.client, ms: Date.now() - since });
+        this.abort('slow receiver');
+      }
+    }, Math.min(1000, limit));
+    this.slowTimer.unref();
   }
 
   private async leave(): Promise<void> {
@@ -270,8 +305,9 @@ export class Connection {
     if (!claim) return;
     this.stats.peers = 0;
     await reader?.stop();
-    await this.spool.ownership.release(claim);
-    this.log.info('left gateway', { client: this.client, identity: displayIdentity(claim.identity) });
+    const undelivered = await this.spool.ownership.release(claim);
+    this.stats.dropped['peer-left'] += undelivered;
+    this.log.info('left gateway', { client: this.client, identity: displayIdentity(claim.identity), undelivered });
   }
 
   private deliver(message: Buffer): boolean {
@@ -290,22 +326,21 @@ export class Connection {
       identity: displayIdentity(claim.identity),
     });
     // The connection stays in the gateway loop and may still send; it receives nothing more.
-    this.queueGateway(async () => {
-      if (this.claim !== claim) return;
-      await this.reader?.stop();
-      await this.spool.ownership.release(claim);
-    });
+    this.queueGateway(() => this.dropInbox(claim));
+  }
+
+  /** Stops receiving for `claim` (if it is still this connection's) and removes its inbox. */
+  private async dropInbox(claim: Claim): Promise<void> {
+    if (this.claim !== claim) return;
+    await this.reader?.stop();
+    this.stats.dropped['peer-left'] += await this.spool.ownership.release(claim);
   }
 
   private onInboxFailed(err: Error): void {
     if (this.closing || !this.claim) return;
     this.log.error('inbox failed; receiving stops', { client: this.client, error: err.message });
     const claim = this.claim;
-    this.queueGateway(async () => {
-      if (this.claim !== claim) return;
-      await this.reader?.stop();
-      await this.spool.ownership.release(claim);
-    });
+    this.queueGateway(() => this.dropInbox(claim));
   }
 
   private onClaimLost(): void {

@@ -12,15 +12,37 @@
  * the spool is swept at start and periodically.
  */
 import { lookup } from 'node:dns/promises';
-import { rmSync } from 'node:fs';
+import { accessSync, constants, rmSync } from 'node:fs';
+import type { Server as HttpServer } from 'node:http';
 import { isIP } from 'node:net';
 import { type Server, type Socket, createServer } from 'node:net';
 import { Spool } from '../spool';
 import { type ServerConfig, parseListenAddress } from './config';
 import type { Logger } from './logger';
+import { gather } from './metrics';
+import { startMetricsServer } from './metrics-server';
 import { type NativeSockets, nativeSockets } from './native';
 import { SessionProcesses } from './session-processes';
 import { sessionSettings } from './session-settings';
+
+/** Settings a running server can take on SIGHUP; the others need a restart. */
+export const LIVE_SETTINGS: (keyof ServerConfig)[] = [
+  'maxSessions',
+  'maxPeers',
+  'spareSessions',
+  'recycleAfter',
+  'conflictPolicy',
+  'handshakeTimeoutMs',
+  'handshakeFrameLimit',
+  'idleTimeoutMs',
+  'acceptDegenerateKeys',
+  'inboxMaxFiles',
+  'inboxMaxBytes',
+  'slowReceiverTimeoutMs',
+  'rateLimitBytes',
+  'shutdownDrainMs',
+  'logLevel',
+];
 
 export interface ListenerOptions {
   config: ServerConfig;
@@ -43,6 +65,9 @@ export class Listener {
   private sweepTimer: NodeJS.Timeout | null = null;
   private stopping: Promise<void> | null = null;
   private limitLogged = 0;
+  private metrics: HttpServer | null = null;
+  /** Port of the metrics endpoint, once started. */
+  metricsPort: number | null = null;
 
   constructor(private readonly options: ListenerOptions) {
     const { config } = options;
@@ -78,6 +103,16 @@ export class Listener {
     }
     this.sweepTimer = setInterval(() => void this.periodicSweep(), config.staleMs);
     this.sweepTimer.unref();
+    if (config.metricsListen) {
+      const started = await startMetricsServer(
+        config.metricsListen,
+        () => this.snapshot(),
+        () => this.health(),
+      );
+      this.metrics = started.server;
+      this.metricsPort = started.port;
+      log.info('metrics endpoint', { address: config.metricsListen, port: started.port });
+    }
     log.info('listening', { model: this.model, addresses: this.bound.map(formatAddress).join(',') });
   }
 
@@ -102,6 +137,61 @@ export class Listener {
     this.servers.push(server);
     const a = server.address();
     if (a && typeof a === 'object') this.bound.push({ host: a.address, port: a.port });
+  }
+
+  /**
+   * Takes the live settings of `next`. Session processes already serving a client
+   * keep theirs; waiting ones are replaced so new connections get the new ones.
+   * Returns what changed and what would need a restart.
+   */
+  reload(next: ServerConfig): { applied: string[]; needsRestart: string[] } {
+    const current = this.options.config as unknown as Record<string, unknown>;
+    const incoming = next as unknown as Record<string, unknown>;
+    const applied: string[] = [];
+    const needsRestart: string[] = [];
+    for (const key of Object.keys(incoming)) {
+      if (JSON.stringify(current[key]) === JSON.stringify(incoming[key])) continue;
+      if ((LIVE_SETTINGS as string[]).includes(key)) {
+        applied.push(`${key}=${JSON.stringify(incoming[key])}`);
+        current[key] = incoming[key];
+      } else {
+        needsRestart.push(key);
+      }
+    }
+    if (applied.length > 0) {
+      this.options.log.level = this.options.config.logLevel;
+      this.sessions.updateSettings(sessionSettings(this.options.config, this.options.privateKeyFile, this.options.hash));
+      this.sessions.signalIdle('SIGTERM');
+      if (this.native) this.topUp();
+    }
+    return { applied, needsRestart };
+  }
+
+  snapshot() {
+    const s = this.sessions;
+    return gather(this.spool.layout, s.pids(), s.retired, s.started, s.crashed);
+  }
+
+  /** Healthy while accepting and the spool is writable. */
+  health() {
+    let spoolWritable = true;
+    try {
+      accessSync(this.spool.layout.root, constants.W_OK);
+    } catch {
+      spoolWritable = false;
+    }
+    const ok = !this.stopping && spoolWritable;
+    return {
+      ok,
+      detail: {
+        model: this.model,
+        stopping: this.stopping !== null,
+        spoolWritable,
+        sessions: this.sessions.size,
+        idle: this.sessions.count('idle'),
+        busy: this.sessions.count('busy'),
+      },
+    };
   }
 
   /** Prefork: keeps enough session processes waiting, within the session limit. */
@@ -165,6 +255,7 @@ export class Listener {
   private async shutdown(): Promise<void> {
     const { log, config } = this.options;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.metrics?.close();
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     for (const fd of this.listenFds) this.native?.closeFd(fd);
     log.info('shutting down', { sessions: this.sessions.count('busy') });

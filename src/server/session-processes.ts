@@ -18,6 +18,11 @@ const SESSION_ENTRY = path.join(__dirname, 'session-process.js');
 /** Node flags for session processes: small heaps, few threads (memory per idle peer). */
 export const SESSION_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96', '--v8-pool-size=1'];
 
+/** TFGW_SESSION_NODE_FLAGS adds Node flags for session processes (diagnostics: profiling, heap limits). */
+function extraNodeFlags(): string[] {
+  return (process.env.TFGW_SESSION_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f.length > 0);
+}
+
 export type TrackedState = 'starting' | RunState;
 
 interface Tracked {
@@ -32,12 +37,14 @@ export class SessionProcesses {
   private watcher: FSWatcher | null = null;
   /** Counters of session processes that have ended. */
   readonly retired = new SessionStats();
+  started = 0;
+  crashed = 0;
   /** Called whenever a process changes state or ends. */
   onChange: () => void = () => {};
 
   constructor(
     private readonly spool: Spool,
-    private readonly settings: SessionSettings,
+    private settings: SessionSettings,
     private readonly log: Logger,
   ) {}
 
@@ -71,7 +78,7 @@ export class SessionProcesses {
     try {
       child = spawn(
         process.execPath,
-        [...SESSION_NODE_FLAGS, SESSION_ENTRY, JSON.stringify(this.settings), mode, String(fds.length)],
+        [...SESSION_NODE_FLAGS, ...extraNodeFlags(), SESSION_ENTRY, JSON.stringify(this.settings), mode, String(fds.length)],
         {
           stdio: ['ignore', 'inherit', 'inherit', ...(fds as never[])],
           // Own process group: a terminal's Ctrl-C reaches the listener, which then ends sessions in order.
@@ -88,9 +95,20 @@ export class SessionProcesses {
       child.on('error', (err) => this.log.error('session process failed to start', { client, error: err.message }));
       return null;
     }
+    this.started++;
     this.procs.set(pid, { child, state: mode === 'socket' ? 'busy' : 'starting', client });
     child.on('exit', (code, signal) => this.reap(pid, code, signal));
     return pid;
+  }
+
+  /** Settings for processes started from now on. */
+  updateSettings(settings: SessionSettings): void {
+    this.settings = settings;
+  }
+
+  /** Signals the processes waiting for a connection (so that they are replaced). */
+  signalIdle(signal: NodeJS.Signals): void {
+    for (const p of this.procs.values()) if (p.state === 'idle') p.child.kill(signal);
   }
 
   signalAll(signal: NodeJS.Signals): void {
@@ -116,6 +134,7 @@ export class SessionProcesses {
     const tracked = this.procs.get(pid);
     this.procs.delete(pid);
     const clean = code === 0;
+    if (!clean) this.crashed++;
     this.log.log(clean ? 'debug' : 'warn', clean ? 'session process exited' : 'session process ended abnormally', {
       session: pid,
       client: tracked?.client ?? undefined,
@@ -126,8 +145,9 @@ export class SessionProcesses {
     if (last) addStats(this.retired, last.stats);
     const job = this.spool.cleaner
       .reap(pid)
-      .then((removed) => {
-        if (removed > 0) this.log.info('cleared the inbox of an ended session', { session: pid, inboxes: removed });
+      .then(({ inboxes, undelivered }) => {
+        this.retired.dropped['peer-left'] += undelivered;
+        if (inboxes > 0) this.log.info('cleared the inbox of an ended session', { session: pid, inboxes, undelivered });
       })
       .catch((err: Error) => this.log.error('reaping failed', { session: pid, error: err.message }));
     this.reaping.add(job);
@@ -146,6 +166,8 @@ export function addStats(into: SessionStats, from: SessionStats): void {
   into.handshakesOk += from.handshakesOk ?? 0;
   into.handshakesFailed += from.handshakesFailed ?? 0;
   into.violations += from.violations ?? 0;
+  into.rateLimited += from.rateLimited ?? 0;
+  into.slowReceivers += from.slowReceivers ?? 0;
   into.bytesIn += from.bytesIn ?? 0;
   into.bytesOut += from.bytesOut ?? 0;
   into.sent += from.sent ?? 0;

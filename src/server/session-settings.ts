@@ -14,6 +14,8 @@ export type SessionSettings = Pick<
   | 'staleMs'
   | 'inboxMaxFiles'
   | 'inboxMaxBytes'
+  | 'slowReceiverTimeoutMs'
+  | 'rateLimitBytes'
   | 'maxPeers'
   | 'recycleAfter'
   | 'shutdownDrainMs'
@@ -34,6 +36,8 @@ export function sessionSettings(config: ServerConfig, privateKeyFile: string, ha
     staleMs: config.staleMs,
     inboxMaxFiles: config.inboxMaxFiles,
     inboxMaxBytes: config.inboxMaxBytes,
+    slowReceiverTimeoutMs: config.slowReceiverTimeoutMs,
+    rateLimitBytes: config.rateLimitBytes,
     maxPeers: config.maxPeers,
     recycleAfter: config.recycleAfter,
     shutdownDrainMs: config.shutdownDrainMs,

@@ -29,18 +29,18 @@ export class SpoolCleaner {
   ) {}
 
   /** Removes everything a session process `pid` that has exited left behind. */
-  async reap(pid: number): Promise<number> {
-    let removed = 0;
+  async reap(pid: number): Promise<{ inboxes: number; undelivered: number }> {
+    let inboxes = 0;
+    let undelivered = 0;
     for (const claim of this.list(INBOXES)) {
       if (!isClaimName(claim) || pidOfClaim(claim) !== pid) continue;
       const owner = readOwnerRecord(this.layout.inbox(claim));
-      if (owner) await this.ownership.releaseDead(owner.name, claim);
-      else this.ownership.removeInbox(claim);
-      removed++;
+      undelivered += owner ? await this.ownership.releaseDead(owner.name, claim) : this.ownership.removeInbox(claim);
+      inboxes++;
     }
     rmSync(this.layout.tmpDir(pid), { recursive: true, force: true });
     rmSync(this.layout.runFile(pid), { force: true });
-    return removed;
+    return { inboxes, undelivered };
   }
 
   /** One pass over the whole spool. */

@@ -1,15 +1,18 @@
 /**
  * The receiving half of the file IPC: a chokidar watcher on one inbox and an
- * ordered drain. Watcher events are only wake-ups; each drain pass lists the inbox,
+ * ordered drain. Watcher events are only wake-ups: the watcher's raw events (the
+ * kernel's notification, passed on before chokidar re-reads the directory) drain
+ * at once, and its 'add' events are a second trigger. Each drain pass lists the inbox,
  * sorts the message names (which sort in send order per sender), and hands every
  * file to the sink before deleting it. A pass stops when the sink is full (the
  * client reads slowly) and resumes when the sink says so, leaving the rest queued
  * on disk, where the inbox bound applies. Work per pass is capped so that a deep
  * inbox never starves the reading of the client's own frames.
  */
-import { readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type FSWatcher, watch } from 'chokidar';
+import { sizeOf } from './fs-safe';
 import { EVICTED_MARK, FULL_MARK, INBOX_LOCK, OWNER_FILE, isMessageName } from './layout';
 
 export interface InboxSink {
@@ -40,10 +43,14 @@ export class InboxReader {
   private draining = false;
   private scheduled = false;
   private full = false;
+  /** When the inbox was last marked full (ms since the epoch), or null while it is not. */
+  fullSince: number | null = null;
   /** Files and bytes queued on disk as last seen (refreshed by each pass and by events). */
   private queuedFiles = 0;
   private queuedBytes = 0;
   private readonly sizes = new Map<string, number>();
+  /** Files this reader deleted whose deletion notice has not come back yet. */
+  private readonly removed = new Set<string>();
 
   constructor(
     readonly dir: string,
@@ -63,6 +70,7 @@ export class InboxReader {
       ignored: (p: string) => p !== this.dir && IGNORED.has(path.relative(this.dir, p).split(path.sep)[0]!),
     });
     this.watcher = watcher;
+    watcher.on('raw', (_event, name) => this.onRaw(typeof name === 'string' ? name : ''));
     watcher.on('add', (file, stats) => this.onAdd(path.basename(file), stats?.size ?? 0));
     watcher.on('unlinkDir', (dir) => {
       if (dir === this.dir) this.fail(new Error('inbox directory removed'));
@@ -97,6 +105,24 @@ export class InboxReader {
     return { files: this.queuedFiles, bytes: this.queuedBytes };
   }
 
+  private onRaw(name: string): void {
+    if (this.stopped) return;
+    // Our own deletions notify too; they need no pass.
+    if (this.removed.delete(name)) return;
+    if (name === EVICTED_MARK) {
+      if (existsSync(path.join(this.dir, EVICTED_MARK))) this.onAdd(name, 0);
+      return;
+    }
+    if (!isMessageName(name)) return;
+    if (this.enabled && !this.paused) {
+      this.drain();
+      return;
+    }
+    // Not draining now: count the arrival at once, so that the bound holds tightly.
+    const size = sizeOf(path.join(this.dir, name));
+    if (size !== null) this.onAdd(name, size);
+  }
+
   private onAdd(name: string, size: number): void {
     if (this.stopped) return;
     if (name === EVICTED_MARK) {
@@ -105,9 +131,14 @@ export class InboxReader {
       return;
     }
     if (!isMessageName(name)) return;
-    if (!this.sizes.has(name)) {
+    const known = this.sizes.get(name);
+    if (known === undefined) {
       this.sizes.set(name, size);
       this.queuedFiles++;
+      this.queuedBytes += size;
+    } else if (known === 0 && size > 0) {
+      // First seen by a listing, which does not stat.
+      this.sizes.set(name, size);
       this.queuedBytes += size;
     }
     if (this.paused || !this.enabled) {
@@ -165,6 +196,7 @@ export class InboxReader {
       try {
         data = readFileSync(file);
         unlinkSync(file);
+        this.removed.add(name);
       } catch {
         // Removed under us (the inbox is going away): nothing to deliver.
         this.forget(name);
@@ -181,6 +213,8 @@ export class InboxReader {
   /** Makes the queue figures match a fresh listing. */
   private resync(messages: string[]): void {
     const present = new Set(messages);
+    // Deletion notices are consumed as they come; anything older is stale.
+    if (this.removed.size > 4 * PASS_FILES) this.removed.clear();
     for (const name of this.sizes.keys()) if (!present.has(name)) this.forget(name);
     for (const name of messages) {
       if (!this.sizes.has(name)) {
@@ -207,9 +241,11 @@ export class InboxReader {
       if (over && !this.full) {
         writeFileSync(mark, '');
         this.full = true;
+        this.fullSince = Date.now();
       } else if (under && this.full) {
         rmSync(mark, { force: true });
         this.full = false;
+        this.fullSince = null;
       }
     } catch {
       // The inbox is going away; nothing to mark.

@@ -13,7 +13,8 @@ import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { withIdentityLock } from './identity-lock';
 import { identityToName } from './identity-name';
-import { EVICTED_MARK, type SpoolLayout, claimName } from './layout';
+import { listDir } from './fs-safe';
+import { EVICTED_MARK, type SpoolLayout, claimName, isMessageName } from './layout';
 import { inboxAlive, inboxLockOptions } from './liveness';
 import { makeOwnerRecord, writeOwnerRecord } from './owner-record';
 
@@ -93,18 +94,18 @@ export class Ownership {
 
   /**
    * Gives the identity up (if `claim` still holds it) and removes the inbox with any
-   * undelivered files. Safe to call after an eviction, and more than once.
+   * undelivered files (returns their number). Safe after an eviction, and more than once.
    */
-  async release(claim: Claim): Promise<void> {
+  async release(claim: Claim): Promise<number> {
     await claim.unlock().catch(() => {});
     await this.unlinkIfOwned(claim.name, claim.claim);
-    this.removeInbox(claim.claim);
+    return this.removeInbox(claim.claim);
   }
 
   /** Releases on behalf of a claim's dead owner (the listener reaping a session). */
-  async releaseDead(name: string, claim: string): Promise<void> {
+  async releaseDead(name: string, claim: string): Promise<number> {
     await this.unlinkIfOwned(name, claim);
-    this.removeInbox(claim);
+    return this.removeInbox(claim);
   }
 
   /** The claim that the identity link `name` points to, or null. */
@@ -126,19 +127,22 @@ export class Ownership {
   /**
    * Moves an inbox out of senders' reach first (a rename is atomic, so a sender's
    * rename into it either lands before or fails with ENOENT), then deletes it.
+   * Returns how many messages it held undelivered (lost, as the protocol allows).
    */
-  removeInbox(claim: string): void {
+  removeInbox(claim: string): number {
     const dir = this.layout.inbox(claim);
     const grave = path.join(this.layout.tmpDir(this.pid), `dead-${claim}`);
+    let doomed = grave;
     try {
       mkdirSync(path.dirname(grave), { recursive: true, mode: 0o700 });
       renameSync(dir, grave);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
-      return;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      doomed = dir;
     }
-    rmSync(grave, { recursive: true, force: true, maxRetries: 3 });
+    const undelivered = listDir(doomed).filter(isMessageName).length;
+    rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
+    return undelivered;
   }
 }
 

@@ -18,6 +18,8 @@ export interface ServerHandle {
   spool: string;
   dataDir: string;
   child: ChildProcess;
+  /** Port of the metrics endpoint when started with --metrics-listen 127.0.0.1:0. */
+  metricsPort: number | null;
   /** Everything the server wrote to stderr so far. */
   logs(): string;
   connect(): Promise<TfClient>;
@@ -49,7 +51,7 @@ export async function startServer(extraArgs: string[] = [], env: NodeJS.ProcessE
     child.stdout!.on('data', (c: Buffer) => {
       stdout += c.toString();
       const m = /listening on\s+127\.0\.0\.1:(\d+)/.exec(stdout);
-      if (m && stdout.includes('public key')) {
+      if (m && stdout.includes('spool ')) {
         clearTimeout(timer);
         resolve(Number(m[1]));
       }
@@ -60,6 +62,7 @@ export async function startServer(extraArgs: string[] = [], env: NodeJS.ProcessE
     });
   });
   const hash = /hash\s+(\S+)/.exec(stdout)![1]!;
+  const metrics = /metrics\s+http:\/\/[^:]+:(\d+)\/metrics/.exec(stdout);
   const publicKey = readFileSync(path.join(dataDir, 'public.pem'), 'utf8');
   const list = (d: string) => {
     try {
@@ -75,6 +78,7 @@ export async function startServer(extraArgs: string[] = [], env: NodeJS.ProcessE
     spool,
     dataDir,
     child,
+    metricsPort: metrics ? Number(metrics[1]) : null,
     logs: () => stderr,
     connect: () => connect({ host: '127.0.0.1', port, version: '0.0', publicKey, hash }),
     spoolEntries: () => list(spool).filter((n) => !n.startsWith('.')),

@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { GatewayPeer } from '../../src/client';
+import { httpGet, metricValue } from '../helpers/http-get';
+import { RawClient } from '../helpers/raw-client';
+import { type ServerHandle, startServer } from '../helpers/tfgw-server';
+
+const peerOf = async (server: ServerHandle, id: string): Promise<GatewayPeer> => (await server.connect()).enterGateway(id);
+
+describe('metrics, health and reload', () => {
+  let server: ServerHandle;
+  before(async () => {
+    server = await startServer(['--metrics-listen', '127.0.0.1:0']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+  const metrics = async () => (await httpGet(`http://127.0.0.1:${server.metricsPort}/metrics`)).body;
+
+  it('serves /healthz', async () => {
+    const res = await httpGet(`http://127.0.0.1:${server.metricsPort}/healthz`);
+    assert.equal(res.status, 200);
+    assert.equal((JSON.parse(res.body) as { ok: boolean }).ok, true);
+    assert.equal((await httpGet(`http://127.0.0.1:${server.metricsPort}/nope`)).status, 404);
+  });
+
+  it('counters move with traffic, gathered from the session processes', async () => {
+    const before = await metrics();
+    const a = await peerOf(server, 'm-a');
+    const b = await peerOf(server, 'm-b');
+    for (let i = 0; i < 20; i++) await a.send('m-b', `n${i}`);
+    await b.receive(20);
+    await a.send('nobody', 'x');
+    // Run records refresh once a second.
+    let after = '';
+    const moved = await server.waitFor(() => false, 1200).then(async () => {
+      after = await metrics();
+      return metricValue(after, 'tfgw_messages_delivered_total') - metricValue(before, 'tfgw_messages_delivered_total');
+    });
+    assert.ok(moved >= 20, `delivered moved by ${moved}`);
+    assert.ok(metricValue(after, 'tfgw_messages_relayed_total') >= 20);
+    assert.ok(metricValue(after, 'tfgw_messages_dropped_total{reason="no_peer"}') >= 1);
+    assert.equal(metricValue(after, 'tfgw_gateway_peers'), 2);
+    assert.ok(metricValue(after, 'tfgw_handshakes_total{outcome="ok"}') >= 2);
+    assert.ok(metricValue(after, 'tfgw_sessions{state="busy"}') >= 2);
+    await a.leave();
+    await b.leave();
+  });
+
+  it('SIGHUP applies live settings and names the ones that need a restart', async () => {
+    server.child.kill('SIGHUP');
+    assert.ok(await server.waitFor(() => /configuration reloaded .*applied="?nothing changed/.test(server.logs())));
+  });
+});
+
+describe('limits', () => {
+  let server: ServerHandle;
+  before(async () => {
+    server = await startServer(
+      ['--metrics-listen', '127.0.0.1:0', '--inbox-max-files', '8', '--max-peers', '3', '--slow-receiver-timeout', '1500'],
+      {},
+    );
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('a receiver that never reads: its inbox fills, new messages are dropped and counted, then it is disconnected', async () => {
+    const stuck = await RawClient.open(server.port);
+    await stuck.handshake(server.publicKey, server.hash);
+    stuck.send('XS_GATEWAY');
+    assert.equal(await stuck.text(), 'OK');
+    stuck.send('stuck');
+    assert.equal(await stuck.text(), 'OK');
+    stuck.socket.pause();
+    const sender = await peerOf(server, 'flood-sender');
+    const other = await peerOf(server, 'bystander');
+    const body = randomBytes(64 * 1024);
+    const fullMark = path.join(server.spool, 'stuck', '.full');
+    let marked = false;
+    for (let i = 0; i < 2000 && !marked; i++) {
+      await sender.send('stuck', body);
+      marked = existsSync(fullMark);
+      if (i % 20 === 19) {
+        // Everyone else keeps exchanging messages meanwhile.
+        await sender.send('bystander', `alive ${i}`);
+        assert.deepEqual(await other.receive(1), [Buffer.from(`alive ${i}`)]);
+      }
+    }
+    assert.ok(marked, 'the inbox was marked full');
+    const queued = readdirSync(path.join(server.spool, 'stuck')).filter((n) => /^\d{13}-/.test(n)).length;
+    // The mark follows the arrivals by one wake-up of the receiving process, so a sender may land a few more.
+    assert.ok(queued <= 8 + 8, `inbox bounded: ${queued} files`);
+    for (let i = 0; i < 5; i++) await sender.send('stuck', body);
+    const metrics = async () => (await httpGet(`http://127.0.0.1:${server.metricsPort}/metrics`)).body;
+    let dropped = 0;
+    await server.waitFor(() => false, 1200);
+    dropped = metricValue(await metrics(), 'tfgw_messages_dropped_total{reason="inbox_full"}');
+    assert.ok(dropped >= 5, `inbox_full drops counted: ${dropped}`);
+    assert.ok(await server.waitFor(() => /slow receiver: inbox full too long, disconnecting/.test(server.logs())));
+    // Reading again, the client finds its connection closed.
+    stuck.socket.resume();
+    await stuck.closedPromise;
+    assert.ok(await server.waitFor(() => !server.spoolEntries().includes('stuck')));
+    await sender.send('bystander', 'still here');
+    assert.deepEqual(await other.receive(1), [Buffer.from('still here')]);
+    await sender.leave();
+    await other.leave();
+  });
+
+  it('refuses identities beyond maxPeers with FAILED 14', async () => {
+    assert.ok(await server.waitFor(() => server.spoolEntries().length === 0));
+    const peers = await Promise.all(['l1', 'l2', 'l3'].map((id) => peerOf(server, id)));
+    const extra = await server.connect();
+    await assert.rejects(extra.enterGateway('l4'), (err: Error & { code?: number }) => err.code === 14);
+    assert.equal(await extra.command('ECHO fine'), 'fine');
+    await Promise.all(peers.map((p) => p.leave()));
+    await extra.end();
+  });
+});
+
+describe('inbound rate limit', () => {
+  let server: ServerHandle;
+  before(async () => {
+    server = await startServer(['--rate-limit', '200000']);
+  });
+  after(async () => {
+    await server.stop();
+  });
+
+  it('slows a fast sender down without losing its messages', async () => {
+    const a = await peerOf(server, 'rl-a');
+    const b = await peerOf(server, 'rl-b');
+    const body = randomBytes(100_000);
+    const started = Date.now();
+    for (let i = 0; i < 30; i++) await a.send('rl-b', body);
+    const got = await b.receive(30);
+    const elapsed = Date.now() - started;
+    assert.equal(got.length, 30);
+    assert.ok(got.every((m) => m.equals(body)));
+    // 3 MB at 200 kB/s with a ~1 MB bucket cannot arrive in under ~5 s.
+    assert.ok(elapsed > 4000, `elapsed ${elapsed} ms`);
+    await a.leave();
+    await b.leave();
+  });
+});
