@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `tfgw` command line. */
 import { Command } from 'commander';
+import { registerBench } from './bench';
 import { registerKeygen } from './keygen';
 import { registerListen } from './listen';
 import { registerPeer } from './peer';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerSend(program);
   registerListen(program);
   registerSpool(program);
+  registerBench(program);
   return program;
 }
 

@@ -1,0 +1,188 @@
+/**
+ * `bench idle`: opens N gateway peers with distinct identities and holds them,
+ * so the server's memory per peer can be read. Given the spool of a tfgw
+ * server, it sums the PSS of the session processes holding our identities at
+ * the end of the hold (pss.ts).
+ */
+import type { GatewayPeer, TfClient } from '../client';
+import { nowMs, sleep } from './clock';
+import { forEachLimit } from './concurrency';
+import { fdWarning } from './fd-limit';
+import type { FloorResults } from './floor';
+import type { Job, WorkerRun } from './messages';
+import { type RunOutcome, withPool } from './pool';
+import { type SessionMemory, sessionMemory } from './pss';
+import { type Row, costRatio } from './report';
+import { type Summary, summarize } from './stats';
+import type { Target } from './target';
+import { teardown } from './teardown';
+
+export interface IdleOptions {
+  peers: number;
+  holdS: number;
+  /** Peers being opened at once. */
+  concurrency: number;
+  workers: number;
+  /** The tfgw server's spool, to find its session processes; null for another server. */
+  spool: string | null;
+  tag: string;
+  progress?: boolean;
+}
+
+interface IdleJob extends Job {
+  mode: 'idle';
+  ids: number[];
+  concurrency: number;
+  tag: string;
+}
+
+interface IdleWorkerResult {
+  openMs: number[];
+  failures: Record<string, number>;
+  startAt: number;
+  openedAt: number;
+}
+
+export interface IdleResults {
+  peers: number;
+  open: number;
+  failed: number;
+  failures: Record<string, number>;
+  /** Seconds to open them all. */
+  openS: number;
+  openPerS: number;
+  /** Connect and enter the gateway, per peer. */
+  openMs: Summary | null;
+  holdS: number;
+  /** Null without --spool. */
+  memory: SessionMemory | null;
+}
+
+export const idleWorker: WorkerRun<IdleJob, IdleWorkerResult> = async (job, ctx) => {
+  const c = ctx.counters;
+  c.open = 0;
+  c.failed = 0;
+  const held: { client: TfClient; peer: GatewayPeer }[] = [];
+  const openMs: number[] = [];
+  const failures: Record<string, number> = {};
+  await ctx.barrier('go');
+  ctx.meter.start();
+  const startAt = nowMs();
+  await forEachLimit(job.ids, job.concurrency, async (n) => {
+    const t0 = nowMs();
+    let client: TfClient | null = null;
+    try {
+      client = await ctx.connector.connect();
+      const peer = await client.enterGateway(`${job.tag}-i${n}`, { buffer: false });
+      held.push({ client, peer });
+      openMs.push(nowMs() - t0);
+      c.open!++;
+    } catch (error) {
+      client?.close();
+      const message = (error as Error).message;
+      failures[message] = (failures[message] ?? 0) + 1;
+      c.failed!++;
+    }
+  });
+  const openedAt = nowMs();
+  ctx.meter.stop();
+  await ctx.barrier('held');
+  await teardown(
+    held.map((h) => h.peer),
+    held.map((h) => h.client),
+    job.concurrency,
+  );
+  return { openMs, failures, startAt, openedAt };
+};
+
+export async function runIdle(target: Target, opts: IdleOptions): Promise<RunOutcome<IdleResults>> {
+  const workers = Math.max(1, Math.min(opts.workers, opts.peers));
+  const jobs: IdleJob[] = Array.from({ length: workers }, (_, w) => ({
+    mode: 'idle',
+    ids: Array.from({ length: opts.peers }, (_, i) => i).filter((i) => i % workers === w),
+    concurrency: Math.max(1, Math.ceil(opts.concurrency / workers)),
+    tag: opts.tag,
+  }));
+  const warnings: string[] = [];
+  const fd = fdWarning(Math.ceil(opts.peers / workers));
+  if (fd) warnings.push(fd);
+  let holdEnd = 0;
+  return withPool<IdleWorkerResult, RunOutcome<IdleResults>>(
+    target,
+    jobs,
+    {
+      progress: opts.progress,
+      render: (c, s) => {
+        const head = `idle  ${s.toFixed(1)} s  open ${c.open ?? 0}/${opts.peers}  failed ${c.failed ?? 0}`;
+        return holdEnd > 0 ? `${head}  holding, ${Math.max(0, (holdEnd - nowMs()) / 1000).toFixed(1)} s left` : head;
+      },
+    },
+    async (pool) => {
+      await pool.arrived('go');
+      pool.release('go');
+      await pool.arrived('held');
+      holdEnd = nowMs() + opts.holdS * 1000;
+      await sleep(opts.holdS * 1000);
+      // Read at the end of the hold, once the sessions have settled.
+      const memory = opts.spool ? sessionMemory(opts.spool, `${opts.tag}-i`) : null;
+      pool.release('held');
+      const { results, cpu } = await pool.done();
+      const failures: Record<string, number> = {};
+      for (const r of results) for (const [m, n] of Object.entries(r.failures)) failures[m] = (failures[m] ?? 0) + n;
+      const failed = Object.values(failures).reduce((s, n) => s + n, 0);
+      const open = results.reduce((s, r) => s + r.openMs.length, 0);
+      const openS = (Math.max(...results.map((r) => r.openedAt)) - Math.min(...results.map((r) => r.startAt))) / 1000;
+      if (failed > 0) warnings.push(`${failed} peer(s) could not be opened: ${Object.keys(failures).slice(0, 3).join('; ')}`);
+      if (memory && memory.sessions !== open) {
+        warnings.push(`found ${memory.sessions} session(s) for ${open} open peer(s) in the spool ${opts.spool}`);
+      }
+      if (memory && memory.measured < memory.sessions) {
+        warnings.push(`could read the memory of only ${memory.measured} of ${memory.sessions} session process(es)`);
+      }
+      return {
+        results: {
+          peers: opts.peers,
+          open,
+          failed,
+          failures,
+          openS,
+          openPerS: openS > 0 ? open / openS : 0,
+          openMs: summarize(results.flatMap((r) => r.openMs)),
+          holdS: opts.holdS,
+          memory,
+        },
+        cpu,
+        warnings,
+        nothingDone: open === 0,
+      };
+    },
+  );
+}
+
+export function idleRows(r: IdleResults, floor: FloorResults | null): Row[] {
+  const nodePss = floor?.node?.pssMB ?? null;
+  const m = r.memory;
+  const rows: Row[] = [
+    { key: 'open', label: 'peers held', value: r.open, unit: '' },
+    { key: 'failed', label: 'failed', value: r.failed, unit: '' },
+    { key: 'openPerS', label: 'opened', value: r.openPerS, unit: 'peers/s' },
+    { key: 'open.p50', label: 'connect and enter p50', value: r.openMs?.p50 ?? null, unit: 'ms' },
+    { key: 'open.p99', label: 'connect and enter p99', value: r.openMs?.p99 ?? null, unit: 'ms' },
+  ];
+  if (m) {
+    rows.push(
+      { key: 'sessions', label: 'session processes', value: m.sessions, unit: '' },
+      { key: 'totalPssMB', label: 'sessions PSS total', value: m.totalPssMB, unit: 'MB' },
+      {
+        key: 'perPeerPssMB',
+        label: 'PSS per peer',
+        value: m.perSessionPssMB,
+        unit: 'MB',
+        floor: nodePss,
+        ratio: costRatio(m.perSessionPssMB, nodePss),
+      },
+      { key: 'listenerPssMB', label: 'listener PSS', value: m.listener?.pssMB ?? null, unit: 'MB' },
+    );
+  }
+  return rows;
+}

@@ -1,0 +1,168 @@
+/**
+ * `bench latency`: one pair ping-pongs a message. The pinger stamps each
+ * message with its sequence number and send time, the ponger sends it straight
+ * back, and the pinger records the round trip. Warm-up rounds are not counted; a
+ * round with no answer within the timeout counts as lost (the protocol allows
+ * loss) and the next one starts.
+ */
+import { nowMs } from './clock';
+import type { FloorResults } from './floor';
+import type { Job, WorkerRun } from './messages';
+import { makeBody, readStamp, stamp } from './payload';
+import { type RunOutcome, withPool } from './pool';
+import { type Row, costRatio } from './report';
+import { type Summary, summarize } from './stats';
+import type { Target } from './target';
+import { teardown } from './teardown';
+
+export interface LatencyOptions {
+  count: number;
+  warmup: number;
+  size: number;
+  timeoutMs: number;
+  tag: string;
+  progress?: boolean;
+}
+
+interface LatencyJob extends Job, Omit<LatencyOptions, 'progress'> {
+  mode: 'latency';
+}
+
+interface LatencyWorkerResult {
+  samples: number[];
+  lost: number;
+  stray: number;
+  wallMs: number;
+}
+
+export interface LatencyResults {
+  size: number;
+  rounds: number;
+  lost: number;
+  /** Messages that arrived for no waiting round (late answers to lost rounds). */
+  stray: number;
+  roundTripMs: Summary | null;
+  roundsPerS: number;
+  elapsedS: number;
+}
+
+export const latencyWorker: WorkerRun<LatencyJob, LatencyWorkerResult> = async (job, ctx) => {
+  const pingId = `${job.tag}-ping`;
+  const pongId = `${job.tag}-pong`;
+  const pingClient = await ctx.connector.connect();
+  const pongClient = await ctx.connector.connect();
+  const pong = await pongClient.enterGateway(pongId, { buffer: false });
+  const ping = await pingClient.enterGateway(pingId, { buffer: false });
+
+  let failure: Error | null = null;
+  let waiting: { seq: number; done: (ms: number | null) => void } | null = null;
+  const onEnd = (error: Error | null) => {
+    if (!error) return;
+    failure = error;
+    waiting?.done(null);
+  };
+  ping.on('end', onEnd);
+  pong.on('end', onEnd);
+  pong.on('message', (m) => {
+    pong.send(pingId, m).catch(() => undefined);
+  });
+  let stray = 0;
+  ping.on('message', (m) => {
+    const at = nowMs();
+    const s = readStamp(m);
+    if (s && waiting && s.seq === waiting.seq) waiting.done(at - s.sentAt);
+    else stray++;
+  });
+
+  const body = makeBody(job.size);
+  const round = (seq: number) =>
+    new Promise<number | null>((resolve, reject) => {
+      const timer = setTimeout(() => waiting?.done(null), job.timeoutMs);
+      waiting = {
+        seq,
+        done: (ms) => {
+          clearTimeout(timer);
+          waiting = null;
+          if (failure) reject(failure);
+          else resolve(ms);
+        },
+      };
+      ping.send(pongId, stamp(body, seq, nowMs())).catch((error: Error) => {
+        failure = error;
+        waiting?.done(null);
+      });
+    });
+
+  let seq = 0;
+  for (let i = 0; i < job.warmup; i++) await round(seq++);
+  await ctx.barrier('go');
+  ctx.meter.start();
+  const startedAt = nowMs();
+  const samples: number[] = [];
+  let lost = 0;
+  ctx.counters.rounds = 0;
+  ctx.counters.lost = 0;
+  for (let i = 0; i < job.count; i++) {
+    const ms = await round(seq++);
+    if (ms === null) ctx.counters.lost = ++lost;
+    else samples.push(ms);
+    ctx.counters.rounds = i + 1;
+  }
+  const wallMs = nowMs() - startedAt;
+  ctx.meter.stop();
+  await teardown([ping, pong], [pingClient, pongClient]);
+  return { samples, lost, stray, wallMs };
+};
+
+export async function runLatency(target: Target, opts: LatencyOptions): Promise<RunOutcome<LatencyResults>> {
+  const { progress, ...rest } = opts;
+  const job: LatencyJob = { mode: 'latency', ...rest };
+  return withPool<LatencyWorkerResult, RunOutcome<LatencyResults>>(
+    target,
+    [job],
+    {
+      progress,
+      render: (c, s) => `latency  ${s.toFixed(1)} s  rounds ${c.rounds ?? 0}/${opts.count}  lost ${c.lost ?? 0}`,
+    },
+    async (pool) => {
+      await pool.arrived('go');
+      pool.release('go');
+      const { results, cpu } = await pool.done();
+      const r = results[0]!;
+      const elapsedS = r.wallMs / 1000;
+      return {
+        results: {
+          size: opts.size,
+          rounds: r.samples.length,
+          lost: r.lost,
+          stray: r.stray,
+          roundTripMs: summarize(r.samples),
+          roundsPerS: elapsedS > 0 ? r.samples.length / elapsedS : 0,
+          elapsedS,
+        },
+        cpu,
+      };
+    },
+  );
+}
+
+export function latencyRows(r: LatencyResults, floor: FloorResults | null): Row[] {
+  const rtt = r.roundTripMs;
+  const f = floor?.ipc?.fsWatch.roundTripMs ?? null;
+  const timed = (key: keyof Summary, label: string, withFloor: boolean): Row => {
+    const value = rtt ? rtt[key] : null;
+    const fl = withFloor && f ? f[key] : null;
+    return { key: `roundTrip.${key}`, label, value, unit: 'ms', floor: fl, ratio: costRatio(value, fl) };
+  };
+  return [
+    { key: 'rounds', label: 'round trips', value: r.rounds, unit: '' },
+    { key: 'lost', label: 'lost', value: r.lost, unit: '' },
+    timed('p50', 'round trip p50', true),
+    timed('p90', 'round trip p90', true),
+    timed('p99', 'round trip p99', true),
+    timed('p999', 'round trip p99.9', true),
+    timed('max', 'round trip max', false),
+    timed('mean', 'round trip mean', false),
+    { key: 'roundsPerS', label: 'round trips/s', value: r.roundsPerS, unit: '/s' },
+  ];
+}

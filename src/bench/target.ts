@@ -1,0 +1,39 @@
+/**
+ * The gateway server under test, as every bench process needs it: where it
+ * listens and what the connection sequence asks for. It is plain data so the
+ * coordinator can hand it to its worker processes.
+ */
+import { type KeyObject, createPublicKey } from 'node:crypto';
+import { type TfClient, connect } from '../client';
+
+export interface Target {
+  host: string;
+  port: number;
+  /** Protocol version string, e.g. `0.0`. */
+  version: string;
+  /** The server's public key, PEM. */
+  publicKey: string;
+  hash: string;
+  /** Limit for TCP connect and connection sequence, ms. */
+  timeoutMs: number;
+}
+
+/** Opens connections to a target, parsing its public key once. */
+export class Connector {
+  private readonly key: KeyObject;
+
+  constructor(readonly target: Target) {
+    this.key = createPublicKey(target.publicKey);
+  }
+
+  /** TCP connect and the full connection sequence, up to the hash's OK. */
+  connect(): Promise<TfClient> {
+    const t = this.target;
+    return connect({ host: t.host, port: t.port, version: t.version, publicKey: this.key, hash: t.hash, timeoutMs: t.timeoutMs });
+  }
+}
+
+/** `host:port` as printed, with brackets around IPv6 addresses. */
+export function describeTarget(t: Target): string {
+  return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
+}
