@@ -3,14 +3,14 @@
  * moves messages the way tfgw's sessions do, without the protocol: to send,
  * write a temporary file and rename it into the other end's inbox; on a watcher
  * wake-up, read the file and delete it. The watcher is fs.watch (inotify) or
- * chokidar with the options the server's inbox reader uses.
+ * the chokidar watcher the server's inbox reader uses (src/spool/inbox-watch.ts).
  *
  * A message file holds a sequence number and its send time (payload.ts), on the
  * machine-wide clock, so the receiving process can time the hop.
  */
 import { type FSWatcher, readFileSync, renameSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { watch as chokidarWatch } from 'chokidar';
+import { watchInbox, watcherReady } from '../spool/inbox-watch';
 import { nowMs } from './clock';
 import { HEADER_BYTES, readStamp, stamp } from './payload';
 
@@ -59,18 +59,10 @@ class IpcEnd {
       });
       return Promise.resolve();
     }
-    // The inbox reader's options (src/spool/inbox-reader.ts), minus its ignore list.
-    const w = chokidarWatch(this.inbox, {
-      depth: 0,
-      ignoreInitial: true,
-      alwaysStat: true,
-      atomic: false,
-      followSymlinks: false,
-      ignorePermissionErrors: true,
-    });
-    w.on('add', (file) => this.arrived(path.basename(file)));
+    // The very watcher the server's inbox reader uses.
+    const w = watchInbox(this.inbox, (name) => this.arrived(name));
     this.watcher = w;
-    return new Promise((resolve) => w.once('ready', () => resolve()));
+    return watcherReady(w);
   }
 
   send(seq: number, body: Buffer): void {

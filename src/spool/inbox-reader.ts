@@ -1,8 +1,7 @@
 /**
- * The receiving half of the file IPC: a chokidar watcher on one inbox and an
- * ordered drain. Watcher events are only wake-ups: the watcher's raw events (the
- * kernel's notification, passed on before chokidar re-reads the directory) drain
- * at once, and its 'add' events are a second trigger. Each drain pass lists the inbox,
+ * The receiving half of the file IPC: a chokidar watcher on one inbox (see
+ * inbox-watch.ts) and an ordered drain. Watcher events are only wake-ups; each
+ * drain pass lists the inbox,
  * sorts the message names (which sort in send order per sender), and hands every
  * file to the sink before deleting it. A pass stops when the sink is full (the
  * client reads slowly) and resumes when the sink says so, leaving the rest queued
@@ -11,9 +10,10 @@
  */
 import { existsSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { type FSWatcher, watch } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import { sizeOf } from './fs-safe';
-import { EVICTED_MARK, FULL_MARK, INBOX_LOCK, OWNER_FILE, isMessageName } from './layout';
+import { watchInbox, watcherReady } from './inbox-watch';
+import { EVICTED_MARK, FULL_MARK, isMessageName } from './layout';
 
 export interface InboxSink {
   /** Hands one message to the client; false when no more should be handed now. */
@@ -33,7 +33,6 @@ export interface InboxLimits {
 
 const PASS_FILES = 256;
 const PASS_BYTES = 8 * 1024 * 1024;
-const IGNORED = new Set([OWNER_FILE, INBOX_LOCK, FULL_MARK]);
 
 export class InboxReader {
   private watcher: FSWatcher | null = null;
@@ -60,23 +59,13 @@ export class InboxReader {
 
   /** Starts watching; resolves once the watcher is ready. Delivers nothing before `enable`. */
   start(): Promise<void> {
-    const watcher = watch(this.dir, {
-      depth: 0,
-      ignoreInitial: true,
-      alwaysStat: true,
-      atomic: false,
-      followSymlinks: false,
-      ignorePermissionErrors: true,
-      ignored: (p: string) => p !== this.dir && IGNORED.has(path.relative(this.dir, p).split(path.sep)[0]!),
-    });
+    const watcher = watchInbox(this.dir, (name) => this.onRaw(name));
     this.watcher = watcher;
-    watcher.on('raw', (_event, name) => this.onRaw(typeof name === 'string' ? name : ''));
-    watcher.on('add', (file, stats) => this.onAdd(path.basename(file), stats?.size ?? 0));
     watcher.on('unlinkDir', (dir) => {
       if (dir === this.dir) this.fail(new Error('inbox directory removed'));
     });
     watcher.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))));
-    return new Promise((resolve) => watcher.once('ready', () => resolve()));
+    return watcherReady(watcher);
   }
 
   /** Begins delivering (the client is in the gateway now) and drains what is queued. */
@@ -110,7 +99,7 @@ export class InboxReader {
     // Our own deletions notify too; they need no pass.
     if (this.removed.delete(name)) return;
     if (name === EVICTED_MARK) {
-      if (existsSync(path.join(this.dir, EVICTED_MARK))) this.onAdd(name, 0);
+      if (existsSync(path.join(this.dir, EVICTED_MARK))) this.noteArrival(name, 0);
       return;
     }
     if (!isMessageName(name)) return;
@@ -120,10 +109,10 @@ export class InboxReader {
     }
     // Not draining now: count the arrival at once, so that the bound holds tightly.
     const size = sizeOf(path.join(this.dir, name));
-    if (size !== null) this.onAdd(name, size);
+    if (size !== null) this.noteArrival(name, size);
   }
 
-  private onAdd(name: string, size: number): void {
+  private noteArrival(name: string, size: number): void {
     if (this.stopped) return;
     if (name === EVICTED_MARK) {
       this.stopped = true;
