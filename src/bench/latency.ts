@@ -11,7 +11,7 @@ import type { Job, WorkerRun } from './messages';
 import { makeBody, readStamp, stamp } from './payload';
 import { type RunOutcome, withPool } from './pool';
 import { type Row, costRatio } from './report';
-import { type Summary, summarize } from './stats';
+import { type Summary, percentile, summarize } from './stats';
 import type { Target } from './target';
 import { teardown } from './teardown';
 
@@ -42,6 +42,8 @@ export interface LatencyResults {
   /** Messages that arrived for no waiting round (late answers to lost rounds). */
   stray: number;
   roundTripMs: Summary | null;
+  /** The round-trip distribution: the time at each percent, 0 to 100 (101 points), for plots. */
+  percentilesMs: number[];
   roundsPerS: number;
   elapsedS: number;
 }
@@ -137,6 +139,7 @@ export async function runLatency(target: Target, opts: LatencyOptions): Promise<
           lost: r.lost,
           stray: r.stray,
           roundTripMs: summarize(r.samples),
+          percentilesMs: percentileCurve(r.samples),
           roundsPerS: elapsedS > 0 ? r.samples.length / elapsedS : 0,
           elapsedS,
         },
@@ -144,6 +147,12 @@ export async function runLatency(target: Target, opts: LatencyOptions): Promise<
       };
     },
   );
+}
+
+function percentileCurve(samples: number[]): number[] {
+  if (samples.length === 0) return [];
+  const sorted = Float64Array.from(samples).sort();
+  return Array.from({ length: 101 }, (_, q) => percentile(sorted, q / 100));
 }
 
 export function latencyRows(r: LatencyResults, floor: FloorResults | null): Row[] {

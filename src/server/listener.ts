@@ -259,6 +259,7 @@ export class Listener {
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     for (const fd of this.listenFds) this.native?.closeFd(fd);
     log.info('shutting down', { sessions: this.sessions.count('busy') });
+    this.sessions.stopping = true;
     this.sessions.signalAll('SIGTERM');
     const deadline = Date.now() + config.shutdownDrainMs;
     while (this.sessions.size > 0 && Date.now() < deadline) await sleep(20);

@@ -39,6 +39,8 @@ export class SessionProcesses {
   readonly retired = new SessionStats();
   started = 0;
   crashed = 0;
+  /** Set while shutting down: processes ended by our own SIGTERM ended normally. */
+  stopping = false;
   /** Called whenever a process changes state or ends. */
   onChange: () => void = () => {};
 
@@ -133,7 +135,7 @@ export class SessionProcesses {
   private reap(pid: number, code: number | null, signal: NodeJS.Signals | null): void {
     const tracked = this.procs.get(pid);
     this.procs.delete(pid);
-    const clean = code === 0;
+    const clean = code === 0 || (this.stopping && signal === 'SIGTERM');
     if (!clean) this.crashed++;
     this.log.log(clean ? 'debug' : 'warn', clean ? 'session process exited' : 'session process ended abnormally', {
       session: pid,
