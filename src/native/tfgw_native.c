@@ -6,7 +6,9 @@
  *  - dup_cloexec: a private copy of a descriptor (each accept round in a session
  *    process listens on a copy and closes it after one connection);
  *  - set_keepalive: SO_KEEPALIVE with TCP_KEEPIDLE/KEEPINTVL/KEEPCNT and
- *    TCP_USER_TIMEOUT, for the KEEPALIVE command.
+ *    TCP_USER_TIMEOUT, for the KEEPALIVE command;
+ *  - trim_heap: malloc_trim(), so that an idle session process hands back the
+ *    memory its start-up freed.
  * Errors come back as negative errno values.
  */
 #define _GNU_SOURCE
@@ -18,6 +20,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <malloc.h>
 #include <unistd.h>
 
 static int32_t arg_int(napi_env env, napi_value v) {
@@ -150,6 +153,12 @@ static napi_value get_keepalive(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* malloc_trim() -> 1 if memory was returned to the system */
+static napi_value trim_heap(napi_env env, napi_callback_info info) {
+  (void)info;
+  return make_int(env, malloc_trim(0));
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
@@ -163,5 +172,6 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "closeFd", close_fd);
   export_fn(env, exports, "setKeepalive", set_keepalive);
   export_fn(env, exports, "getKeepalive", get_keepalive);
+  export_fn(env, exports, "trimHeap", trim_heap);
   return exports;
 }

@@ -13,6 +13,7 @@ export interface NativeSockets {
   closeFd(fd: number): number;
   setKeepalive(fd: number, enable: number, idle: number, interval: number, count: number, userTimeoutMs: number): number;
   getKeepalive(fd: number): number[];
+  trimHeap(): number;
 }
 
 let cached: NativeSockets | null | undefined;

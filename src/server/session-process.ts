@@ -46,10 +46,12 @@ async function main(): Promise<void> {
   // Counters move while serving; the record follows at a modest pace.
   const refresh = setInterval(() => publish(record.state, record.client), 1000);
   refresh.unref();
+  const settle = settleWhenQuiet(stats);
 
   let stopping = false;
   const exit = (code: number) => {
     clearInterval(refresh);
+    clearInterval(settle);
     spool.writer.dispose();
     process.exit(code);
   };
@@ -98,6 +100,33 @@ async function main(): Promise<void> {
   }
   publish('exiting', null);
   exit(0);
+}
+
+/**
+ * Most session processes sit idle (waiting to accept, or holding a quiet peer).
+ * Once traffic has stopped for a while, a full collection and malloc_trim() hand
+ * the memory that start-up and past bursts freed back to the system, which is
+ * what memory per idle peer comes down to.
+ */
+function settleWhenQuiet(stats: SessionStats): NodeJS.Timeout {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const native = nativeSockets();
+  let lastBytes = -1;
+  let settled = false;
+  const timer = setInterval(() => {
+    const bytes = stats.bytesIn + stats.bytesOut;
+    if (bytes !== lastBytes) {
+      lastBytes = bytes;
+      settled = false;
+      return;
+    }
+    if (settled) return;
+    settled = true;
+    gc?.();
+    native?.trimHeap();
+  }, 2000);
+  timer.unref();
+  return timer;
 }
 
 main().catch((err: Error) => {

@@ -16,7 +16,14 @@ import { SessionStats } from './session-stats';
 const SESSION_ENTRY = path.join(__dirname, 'session-process.js');
 
 /** Node flags for session processes: small heaps, few threads (memory per idle peer). */
-export const SESSION_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96', '--v8-pool-size=1'];
+export const SESSION_NODE_FLAGS = [
+  '--max-semi-space-size=1',
+  '--max-old-space-size=96',
+  '--v8-pool-size=1',
+  '--single-threaded-gc',
+  // For the idle settle in session-process.ts.
+  '--expose-gc',
+];
 
 /** TFGW_SESSION_NODE_FLAGS adds Node flags for session processes (diagnostics: profiling, heap limits). */
 function extraNodeFlags(): string[] {
