@@ -7,6 +7,8 @@
  *    process listens on a copy and closes it after one connection);
  *  - set_keepalive: SO_KEEPALIVE with TCP_KEEPIDLE/KEEPINTVL/KEEPCNT and
  *    TCP_USER_TIMEOUT, for the KEEPALIVE command;
+ *  - pending: whether connections wait in a listening socket's backlog (the
+ *    listener's check that someone is accepting, without accepting itself);
  *  - trim_heap: malloc_trim(), so that an idle session process hands back the
  *    memory its start-up freed.
  * Errors come back as negative errno values.
@@ -18,6 +20,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <malloc.h>
@@ -153,6 +156,17 @@ static napi_value get_keepalive(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* pending(fd) -> 1 when a listening socket has connections waiting to be accepted, 0 if not, -errno */
+static napi_value pending(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  struct pollfd p = {.fd = arg_int(env, argv[0]), .events = POLLIN, .revents = 0};
+  int n = poll(&p, 1, 0);
+  if (n < 0) return make_int(env, -errno);
+  return make_int(env, n > 0 && (p.revents & POLLIN) ? 1 : 0);
+}
+
 /* malloc_trim() -> 1 if memory was returned to the system */
 static napi_value trim_heap(napi_env env, napi_callback_info info) {
   (void)info;
@@ -173,5 +187,6 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "setKeepalive", set_keepalive);
   export_fn(env, exports, "getKeepalive", get_keepalive);
   export_fn(env, exports, "trimHeap", trim_heap);
+  export_fn(env, exports, "pending", pending);
   return exports;
 }

@@ -53,6 +53,12 @@ export interface ListenerOptions {
 
 /** At most this many session processes starting at once (start-up is CPU-bound). */
 const MAX_STARTING = 2;
+/** How often the listener checks its pool and the spool's directories. */
+const CHECK_MS = 2000;
+/** How often the listener looks for connections left waiting in the backlog. */
+const BACKLOG_CHECK_MS = 250;
+/** Waiting processes beyond the spares retire after waiting this long (the pool shrinks after a burst). */
+const RETIRE_AFTER_MS = 10_000;
 
 export class Listener {
   readonly spool: Spool;
@@ -63,6 +69,10 @@ export class Listener {
   private readonly listenFds: number[] = [];
   private readonly bound: { host: string; port: number }[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
+  private checkTimer: NodeJS.Timeout | null = null;
+  private backlogTimer: NodeJS.Timeout | null = null;
+  /** Checks in a row that found connections waiting in a listening socket's backlog. */
+  private backlogSeen = 0;
   private stopping: Promise<void> | null = null;
   private limitLogged = 0;
   private metrics: HttpServer | null = null;
@@ -103,6 +113,12 @@ export class Listener {
     }
     this.sweepTimer = setInterval(() => void this.periodicSweep(), config.staleMs);
     this.sweepTimer.unref();
+    this.checkTimer = setInterval(() => this.check(), CHECK_MS);
+    this.checkTimer.unref();
+    if (this.native) {
+      this.backlogTimer = setInterval(() => this.checkBacklog(), BACKLOG_CHECK_MS);
+      this.backlogTimer.unref();
+    }
     if (config.metricsListen) {
       const started = await startMetricsServer(
         config.metricsListen,
@@ -161,7 +177,7 @@ export class Listener {
     if (applied.length > 0) {
       this.options.log.level = this.options.config.logLevel;
       this.sessions.updateSettings(sessionSettings(this.options.config, this.options.privateKeyFile, this.options.hash));
-      this.sessions.signalIdle('SIGTERM');
+      this.sessions.retireIdle();
       if (this.native) this.topUp();
     }
     return { applied, needsRestart };
@@ -176,7 +192,7 @@ export class Listener {
   health() {
     let spoolWritable = true;
     try {
-      accessSync(this.spool.layout.root, constants.W_OK);
+      for (const dir of [this.spool.layout.root, ...this.spool.layout.dirs()]) accessSync(dir, constants.W_OK);
     } catch {
       spoolWritable = false;
     }
@@ -192,6 +208,49 @@ export class Listener {
         busy: this.sessions.count('busy'),
       },
     };
+  }
+
+  /**
+   * Periodic upkeep: the spool's directories exist (an operator may have deleted
+   * the spool under us), the run-record watch is alive, every process's state is
+   * current, and the pool is back to its size after a burst.
+   */
+  private check(): void {
+    if (this.stopping) return;
+    try {
+      this.spool.init();
+      this.sessions.rewatchIfNeeded();
+    } catch (err) {
+      this.options.log.warn('spool check failed', { error: (err as Error).message });
+    }
+    this.sessions.refreshAll();
+    if (this.native) {
+      const retired = this.sessions.retireSurplus(this.options.config.spareSessions, RETIRE_AFTER_MS);
+      if (retired > 0) this.options.log.debug('retired surplus waiting session processes', { retired });
+      this.topUp();
+    }
+  }
+
+  /**
+   * The pool is sized from the session processes' run records. When those cannot
+   * be written (the spool full or read-only) the listener would believe busy
+   * processes idle; connections still waiting in a backlog on two checks in a row
+   * mean nobody is accepting them, so one more process is started (within
+   * `maxSessions`).
+   */
+  private checkBacklog(): void {
+    const native = this.native;
+    if (!native || this.stopping) return;
+    const waiting = this.listenFds.some((fd) => native.pending(fd) === 1);
+    this.backlogSeen = waiting ? this.backlogSeen + 1 : 0;
+    // A process that started recently may simply not be accepting yet.
+    if (this.backlogSeen < 2 || this.sessions.startingWithin(2000) > 0) return;
+    if (this.sessions.size >= this.options.config.maxSessions) return;
+    this.backlogSeen = 0;
+    this.options.log.warn('connections waiting unaccepted; starting another session process', {
+      sessions: this.sessions.size,
+    });
+    this.sessions.start('accept', this.listenFds, null);
   }
 
   /** Prefork: keeps enough session processes waiting, within the session limit. */
@@ -255,6 +314,8 @@ export class Listener {
   private async shutdown(): Promise<void> {
     const { log, config } = this.options;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.checkTimer) clearInterval(this.checkTimer);
+    if (this.backlogTimer) clearInterval(this.backlogTimer);
     this.metrics?.close();
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     for (const fd of this.listenFds) this.native?.closeFd(fd);

@@ -14,6 +14,7 @@ export interface NativeSockets {
   setKeepalive(fd: number, enable: number, idle: number, interval: number, count: number, userTimeoutMs: number): number;
   getKeepalive(fd: number): number[];
   trimHeap(): number;
+  pending(fd: number): number;
 }
 
 let cached: NativeSockets | null | undefined;

@@ -34,12 +34,22 @@ async function main(): Promise<void> {
   let current: Connection | null = null;
   const publish = (state: RunState, client: string | null) => {
     stats.inboxDepth = current?.inboxDepth ?? 0;
+    if (record.state !== state) record.since = Date.now();
     record.state = state;
-    record.since = Date.now();
     record.client = client;
     try {
       writeRunRecord(runFile, record);
     } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        // The spool's .run directory went away (an operator, a sweep): make it again once.
+        try {
+          spool.init();
+          writeRunRecord(runFile, record);
+          return;
+        } catch {
+          // Reported below.
+        }
+      }
       log.warn('run record not written', { error: (err as Error).message });
     }
   };
@@ -49,6 +59,7 @@ async function main(): Promise<void> {
   const settle = settleWhenQuiet(stats);
 
   let stopping = false;
+  let retiring = false;
   const exit = (code: number) => {
     clearInterval(refresh);
     clearInterval(settle);
@@ -65,6 +76,16 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  // Retire: the listener has more waiting processes than it wants. A waiting
+  // process exits now; a busy one finishes its client first. (Signals arrive as
+  // their own events, so "waiting" cannot race with a connection being accepted.)
+  process.on('SIGUSR2', () => {
+    retiring = true;
+    if (!current) {
+      publish('exiting', null);
+      exit(0);
+    }
+  });
   process.on('uncaughtException', (err) => {
     log.error('session crashed', { error: err.stack ?? err.message });
     // The listener reaps this process and clears its inbox.
@@ -92,11 +113,11 @@ async function main(): Promise<void> {
   if (!native) throw new Error('accept mode needs the native socket helpers');
   const listenFds = Array.from({ length: listenCount }, (_, i) => FIRST_FD + i);
   publish('idle', null);
-  while (!stopping && record.connections < settings.recycleAfter) {
+  while (!stopping && !retiring && record.connections < settings.recycleAfter) {
     const socket = await acceptOne(native, listenFds);
     record.connections++;
     await serve(socket, record.connections);
-    if (!stopping) publish('idle', null);
+    if (!stopping && !retiring) publish('idle', null);
   }
   publish('exiting', null);
   exit(0);

@@ -5,7 +5,7 @@
  * ended to a running total for the metrics.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type FSWatcher, watch } from 'node:fs';
+import { type FSWatcher, statSync, watch } from 'node:fs';
 import path from 'node:path';
 import type { Spool } from '../spool';
 import type { Logger } from './logger';
@@ -36,12 +36,16 @@ interface Tracked {
   child: ChildProcess;
   state: TrackedState;
   client: string | null;
+  /** When it entered its current state (ms since the epoch). */
+  since: number;
+  retiring: boolean;
 }
 
 export class SessionProcesses {
   private readonly procs = new Map<number, Tracked>();
   private readonly reaping = new Set<Promise<unknown>>();
   private watcher: FSWatcher | null = null;
+  private watchedIno = -1;
   /** Counters of session processes that have ended. */
   readonly retired = new SessionStats();
   started = 0;
@@ -60,6 +64,7 @@ export class SessionProcesses {
   /** Follows the run records; call once the spool exists. */
   watchRunRecords(): void {
     const dir = path.dirname(this.spool.layout.runFile(0));
+    this.watchedIno = statSync(dir).ino;
     this.watcher = watch(dir, (_event, file) => {
       const m = /^(\d+)\.json$/.exec(String(file ?? ''));
       if (m) this.refresh(Number(m[1]));
@@ -74,6 +79,14 @@ export class SessionProcesses {
   count(state: TrackedState): number {
     let n = 0;
     for (const p of this.procs.values()) if (p.state === state) n++;
+    return n;
+  }
+
+  /** Processes started less than `ms` ago that have not reported yet. */
+  startingWithin(ms: number): number {
+    const since = Date.now() - ms;
+    let n = 0;
+    for (const p of this.procs.values()) if (p.state === 'starting' && p.since >= since) n++;
     return n;
   }
 
@@ -105,7 +118,7 @@ export class SessionProcesses {
       return null;
     }
     this.started++;
-    this.procs.set(pid, { child, state: mode === 'socket' ? 'busy' : 'starting', client });
+    this.procs.set(pid, { child, state: mode === 'socket' ? 'busy' : 'starting', client, since: Date.now(), retiring: false });
     child.on('exit', (code, signal) => this.reap(pid, code, signal));
     return pid;
   }
@@ -115,9 +128,47 @@ export class SessionProcesses {
     this.settings = settings;
   }
 
-  /** Signals the processes waiting for a connection (so that they are replaced). */
-  signalIdle(signal: NodeJS.Signals): void {
-    for (const p of this.procs.values()) if (p.state === 'idle') p.child.kill(signal);
+  /** Asks every waiting process to retire (so that it is replaced with fresh settings). */
+  retireIdle(): void {
+    for (const p of this.procs.values()) if (p.state === 'idle') this.retire(p);
+  }
+
+  /**
+   * Retires waiting processes beyond `keep` that have waited at least `minIdleMs`,
+   * longest-waiting first, so that the pool shrinks back after a burst.
+   */
+  retireSurplus(keep: number, minIdleMs: number): number {
+    const now = Date.now();
+    const idle = [...this.procs.values()].filter((p) => p.state === 'idle' && !p.retiring).sort((a, b) => a.since - b.since);
+    const surplus = idle.slice(0, Math.max(0, idle.length - keep)).filter((p) => now - p.since >= minIdleMs);
+    for (const p of surplus) this.retire(p);
+    return surplus.length;
+  }
+
+  private retire(p: Tracked): void {
+    p.retiring = true;
+    p.child.kill('SIGUSR2');
+  }
+
+  /** Re-reads every run record: a fallback for watch events missed (or a watch that died). */
+  refreshAll(): void {
+    for (const pid of this.procs.keys()) this.refresh(pid);
+  }
+
+  /** Watches `.run` again if the directory was replaced (deleted and made again). */
+  rewatchIfNeeded(): void {
+    const dir = path.dirname(this.spool.layout.runFile(0));
+    let ino = -1;
+    try {
+      ino = statSync(dir).ino;
+    } catch {
+      return;
+    }
+    if (ino !== this.watchedIno) {
+      this.watcher?.close();
+      this.watcher = null;
+      this.watchRunRecords();
+    }
   }
 
   signalAll(signal: NodeJS.Signals): void {
@@ -135,6 +186,7 @@ export class SessionProcesses {
     const record = readRunRecord(this.spool.layout.runFile(pid));
     if (!record || record.state === tracked.state) return;
     tracked.state = record.state;
+    tracked.since = Date.now();
     tracked.client = record.client;
     this.onChange();
   }

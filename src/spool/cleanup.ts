@@ -80,7 +80,8 @@ export class SpoolCleaner {
       report.tmp++;
     }
     for (const entry of this.list(RUN)) {
-      const pid = Number.parseInt(entry, 10);
+      // `<pid>.json`, or `.<pid>.json.tmp` while its owner is rewriting it.
+      const pid = Number(/^\.?(\d+)\.json/.exec(entry)?.[1] ?? Number.NaN);
       if (Number.isInteger(pid) && pidAlive(pid)) continue;
       rmSync(path.join(this.layout.root, RUN, entry), { force: true });
       report.run++;

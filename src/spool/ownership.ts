@@ -57,7 +57,8 @@ export class Ownership {
     const name = identityToName(identity);
     const claim = claimName(this.pid, ++this.counter);
     const dir = this.layout.inbox(claim);
-    mkdirSync(dir, { recursive: false, mode: 0o750 });
+    // Recursive: the spool's .inboxes may have been removed under a running server.
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
     try {
       writeOwnerRecord(dir, makeOwnerRecord(identity, name, this.pid, client));
       const unlock = await lockfile.lock(dir, {
