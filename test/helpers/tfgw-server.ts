@@ -35,10 +35,12 @@ export interface ServerHandle {
 export async function startServer(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerHandle> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tfgw-test-'));
   const dataDir = path.join(dir, 'data');
-  const spool = path.join(dir, 'spool');
+  // A `--spool DIR` among the extra arguments (say, on a file system of the test's own) replaces the default.
+  const spoolFlag = extraArgs.indexOf('--spool');
+  const spool = spoolFlag >= 0 ? path.resolve(extraArgs[spoolFlag + 1]!) : path.join(dir, 'spool');
   const child = spawn(
     process.execPath,
-    [TFGW_BIN, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--spool', spool, ...extraArgs],
+    [TFGW_BIN, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(spoolFlag >= 0 ? [] : ['--spool', spool]), ...extraArgs],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
   );
   let stdout = '';
