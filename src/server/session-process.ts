@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   const runFile = spool.layout.runFile(process.pid);
   const record: RunRecord = { pid: process.pid, state: 'idle', since: Date.now(), client: null, connections: 0, stats };
   let current: Connection | null = null;
+  let retiring = false;
   const publish = (state: RunState, client: string | null) => {
     stats.inboxDepth = current?.inboxDepth ?? 0;
     if (record.state !== state) record.since = Date.now();
@@ -53,13 +54,28 @@ async function main(): Promise<void> {
       log.warn('run record not written', { error: (err as Error).message });
     }
   };
-  // Counters move while serving; the record follows at a modest pace.
-  const refresh = setInterval(() => publish(record.state, record.client), 1000);
+  // Counters move while serving; the record follows at a modest pace. The same
+  // tick notices a listener that died without ending its sessions (SIGKILL): the
+  // process is then reparented, stops taking connections and exits once idle.
+  // The listener names itself: reading process.ppid here could already see the
+  // reparenting if the listener died while this process was starting.
+  const listener = Number(process.env.TFGW_LISTENER_PID ?? process.ppid);
+  const refresh = setInterval(() => {
+    if (process.ppid !== listener && !retiring) {
+      log.warn('listener gone; taking no more connections');
+      retiring = true;
+      if (!current) {
+        publish('exiting', null);
+        exit(0);
+        return;
+      }
+    }
+    publish(record.state, record.client);
+  }, 1000);
   refresh.unref();
   const settle = settleWhenQuiet(stats);
 
   let stopping = false;
-  let retiring = false;
   const exit = (code: number) => {
     clearInterval(refresh);
     clearInterval(settle);

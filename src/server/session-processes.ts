@@ -105,7 +105,11 @@ export class SessionProcesses {
           stdio: ['ignore', 'inherit', 'inherit', ...(fds as never[])],
           // Own process group: a terminal's Ctrl-C reaches the listener, which then ends sessions in order.
           detached: true,
-          env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '2' },
+          env: {
+            ...process.env,
+            UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '2',
+            TFGW_LISTENER_PID: String(process.pid),
+          },
         },
       );
     } catch (err) {
