@@ -5,7 +5,6 @@
  * stdout at the end (one JSON object with --json).
  */
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -20,7 +19,7 @@ import { type Target, describeTarget } from '../bench/target';
 import { runThroughput, throughputRows } from '../bench/throughput';
 import { MAX_MESSAGE } from '../protocol/limits';
 import { defaultConfig } from '../server/config';
-import { type ClientFlags, addClientOptions } from './client-options';
+import { type ClientFlags, addClientOptions, resolveConnectOptions } from './client-options';
 
 interface OutputFlags {
   json?: boolean;
@@ -59,12 +58,8 @@ function kindsArg(text: string): FloorKind[] {
 
 /** The server's address, key and hash, found as the other client commands find them. */
 function resolveTarget(flags: RunFlags): Target {
-  const dataDir = path.resolve(flags.dataDir ?? process.env.TFGW_DATA_DIR ?? defaultConfig().dataDir);
-  const publicKey = readFileSync(flags.publicKey ?? path.join(dataDir, 'public.pem'), 'utf8');
-  const hash = flags.hash ?? process.env.TFGW_HASH ?? readFileSync(path.join(dataDir, 'hash'), 'utf8').trim();
-  const port = Number(flags.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port ${flags.port}`);
-  return { host: flags.host, port, version: flags.proto, publicKey, hash, timeoutMs: flags.connectTimeout };
+  const { host, port, version, publicKey, hash } = resolveConnectOptions(flags);
+  return { host, port, version, publicKey: publicKey as string, hash, timeoutMs: flags.connectTimeout };
 }
 
 /** Where the file-IPC floor runs: the spool given, else tfgw's default spool. */

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { type TfClient, connect } from '../client';
+import { type ConnectOptions, type TfClient, connect } from '../client';
 import { defaultConfig } from '../server/config';
 
 export interface ClientFlags {
@@ -24,13 +24,18 @@ export function addClientOptions(cmd: Command): Command {
     .option('--data-dir <dir>', 'a local server data dir to read the key and hash from (default: <repo>/data)');
 }
 
-export function connectWith(flags: ClientFlags): Promise<TfClient> {
+/** The server's address, key and hash from the flags, falling back on a local server's data dir. */
+export function resolveConnectOptions(flags: ClientFlags): ConnectOptions {
   const dataDir = path.resolve(flags.dataDir ?? process.env.TFGW_DATA_DIR ?? defaultConfig().dataDir);
   const publicKey = readFileSync(flags.publicKey ?? path.join(dataDir, 'public.pem'), 'utf8');
   const hash = flags.hash ?? process.env.TFGW_HASH ?? readFileSync(path.join(dataDir, 'hash'), 'utf8').trim();
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port ${flags.port}`);
-  return connect({ host: flags.host, port, version: flags.proto, publicKey, hash });
+  return { host: flags.host, port, version: flags.proto, publicKey, hash };
+}
+
+export function connectWith(flags: ClientFlags): Promise<TfClient> {
+  return connect(resolveConnectOptions(flags));
 }
 
 /** Identities and messages are given as text; `hex:` and `base64:` prefixes give raw bytes. */
