@@ -1,9 +1,8 @@
 /**
  * The receiving half of the file IPC: a chokidar watcher on one inbox (see
  * inbox-watch.ts) and an ordered drain. Watcher events are only wake-ups; each
- * drain pass lists the inbox,
- * sorts the message names (which sort in send order per sender), and hands every
- * file to the sink before deleting it. A pass stops when the sink is full (the
+ * drain pass lists the inbox, sorts the message names (which sort in send order
+ * per sender), and hands every file to the sink before deleting it. A pass stops when the sink is full (the
  * client reads slowly) and resumes when the sink says so, leaving the rest queued
  * on disk, where the inbox bound applies. Work per pass is capped so that a deep
  * inbox never starves the reading of the client's own frames.
@@ -99,7 +98,7 @@ export class InboxReader {
     // Our own deletions notify too; they need no pass.
     if (this.removed.delete(name)) return;
     if (name === EVICTED_MARK) {
-      if (existsSync(path.join(this.dir, EVICTED_MARK))) this.noteArrival(name, 0);
+      if (existsSync(path.join(this.dir, EVICTED_MARK))) this.evict();
       return;
     }
     if (!isMessageName(name)) return;
@@ -112,14 +111,13 @@ export class InboxReader {
     if (size !== null) this.noteArrival(name, size);
   }
 
+  private evict(): void {
+    this.stopped = true;
+    this.sink.evicted();
+  }
+
+  /** Counts a message that arrived while no pass runs (it stays queued on disk). */
   private noteArrival(name: string, size: number): void {
-    if (this.stopped) return;
-    if (name === EVICTED_MARK) {
-      this.stopped = true;
-      this.sink.evicted();
-      return;
-    }
-    if (!isMessageName(name)) return;
     const known = this.sizes.get(name);
     if (known === undefined) {
       this.sizes.set(name, size);
@@ -165,8 +163,7 @@ export class InboxReader {
       return;
     }
     if (names.includes(EVICTED_MARK)) {
-      this.stopped = true;
-      this.sink.evicted();
+      this.evict();
       return;
     }
     const messages = names.filter(isMessageName).sort();
