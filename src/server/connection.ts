@@ -242,6 +242,9 @@ export class Connection {
         claim.dir,
         {
           deliver: (message) => this.deliver(message),
+          // A pass's deliveries leave in one write (writev) instead of one each.
+          batchStart: () => this.socket.cork(),
+          batchEnd: () => this.socket.uncork(),
           evicted: () => this.onEvicted(),
           failed: (err) => this.onInboxFailed(err),
         },

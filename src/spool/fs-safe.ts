@@ -12,7 +12,8 @@ export function listDir(dir: string): string[] {
 /** The file's size, or null when it does not exist (any more). */
 export function sizeOf(file: string): number | null {
   try {
-    return statSync(file).size;
+    // Absence is the common answer (the inbox's full mark): no exception for it.
+    return statSync(file, { throwIfNoEntry: false })?.size ?? null;
   } catch {
     return null;
   }

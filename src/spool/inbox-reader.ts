@@ -1,13 +1,17 @@
 /**
  * The receiving half of the file IPC: a chokidar watcher on one inbox (see
- * inbox-watch.ts) and an ordered drain. Watcher events are only wake-ups; each
- * drain pass lists the inbox, sorts the message names (which sort in send order
- * per sender), and hands every file to the sink before deleting it. A pass stops when the sink is full (the
- * client reads slowly) and resumes when the sink says so, leaving the rest queued
- * on disk, where the inbox bound applies. Work per pass is capped so that a deep
- * inbox never starves the reading of the client's own frames.
+ * inbox-watch.ts) and an ordered drain. Each notification names the file that
+ * arrived; those names queue up in arrival order and a pass reads, hands over and
+ * deletes them, without listing the directory: with many senders a listing per
+ * arrival made every delivery cost as much as the whole queue. The inbox is listed
+ * (and its names sorted, which is send order per sender) when delivery starts,
+ * when it resumes after a pause, and at most once a second while messages flow,
+ * so that nothing a lost notification left behind waits long. A pass stops when
+ * the sink is full (the client reads slowly) and resumes when the sink says so,
+ * leaving the rest queued on disk, where the inbox bound applies. Work per pass is
+ * capped so that a deep inbox never starves the reading of the client's own frames.
  */
-import { existsSync, readFileSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { FSWatcher } from 'chokidar';
 import { sizeOf } from './fs-safe';
@@ -15,8 +19,15 @@ import { watchInbox, watcherReady } from './inbox-watch';
 import { EVICTED_MARK, FULL_MARK, isMessageName } from './layout';
 
 export interface InboxSink {
-  /** Hands one message to the client; false when no more should be handed now. */
+  /**
+   * Hands one message to the client; false when no more should be handed now.
+   * `message` is only valid during the call (the reader reuses its memory).
+   */
   deliver(message: Buffer): boolean;
+  /** A pass is about to deliver several messages (the sink may batch its writes). */
+  batchStart?(): void;
+  /** The pass is over. */
+  batchEnd?(): void;
   /** Another session took this identity over; this inbox receives nothing more. */
   evicted(): void;
   /** The inbox vanished or could not be read. */
@@ -32,6 +43,12 @@ export interface InboxLimits {
 
 const PASS_FILES = 256;
 const PASS_BYTES = 8 * 1024 * 1024;
+/** While messages flow, the inbox is listed at least this often (ms). */
+const LIST_EVERY_MS = 1000;
+/** Messages up to this size are read into one reused buffer. */
+const SCRATCH_BYTES = 256 * 1024;
+/** Delivered names remembered to recognise their late notifications (two generations). */
+const RECENT_NAMES = 4096;
 
 export class InboxReader {
   private watcher: FSWatcher | null = null;
@@ -43,18 +60,33 @@ export class InboxReader {
   private full = false;
   /** When the inbox was last marked full (ms since the epoch), or null while it is not. */
   fullSince: number | null = null;
-  /** Files and bytes queued on disk as last seen (refreshed by each pass and by events). */
+  /** Files and bytes queued on disk as last seen (refreshed by each listing and by events). */
   private queuedFiles = 0;
   private queuedBytes = 0;
   private readonly sizes = new Map<string, number>();
-  /** Files this reader deleted whose deletion notice has not come back yet. */
-  private readonly removed = new Set<string>();
+  /** Names to deliver next, in order: a sorted listing, then arrivals as notified. */
+  private pending: string[] = [];
+  private pendingHead = 0;
+  private readonly pendingSet = new Set<string>();
+  /** The next pass lists the inbox instead of trusting the notifications alone. */
+  private listNeeded = true;
+  private lastListAt = 0;
+  /**
+   * Names this reader delivered (and deleted). A file's arrival notice may come after
+   * a listing already delivered it, and its deletion notice always comes after.
+   */
+  private recent = new Set<string>();
+  private older = new Set<string>();
+  private readonly prefix: string;
+  private scratch: Buffer | null = null;
 
   constructor(
     readonly dir: string,
     private readonly sink: InboxSink,
     private readonly limits: InboxLimits,
-  ) {}
+  ) {
+    this.prefix = `${dir}/`;
+  }
 
   /** Starts watching; resolves once the watcher is ready. Delivers nothing before `enable`. */
   start(): Promise<void> {
@@ -70,6 +102,7 @@ export class InboxReader {
   /** Begins delivering (the client is in the gateway now) and drains what is queued. */
   enable(): void {
     this.enabled = true;
+    this.listNeeded = true;
     this.drain();
   }
 
@@ -77,6 +110,7 @@ export class InboxReader {
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
+    this.listNeeded = true;
     this.schedule();
   }
 
@@ -95,18 +129,20 @@ export class InboxReader {
 
   private onRaw(name: string): void {
     if (this.stopped) return;
-    // Our own deletions notify too; they need no pass.
-    if (this.removed.delete(name)) return;
     if (name === EVICTED_MARK) {
       if (existsSync(path.join(this.dir, EVICTED_MARK))) this.evict();
       return;
     }
     if (!isMessageName(name)) return;
+    // Our own deletions notify too, and so do arrivals a listing already delivered.
+    if (this.recent.has(name) || this.older.has(name) || this.pendingSet.has(name)) return;
     if (this.enabled && !this.paused) {
-      this.drain();
+      this.enqueue(name, 0);
+      this.schedule();
       return;
     }
     // Not draining now: count the arrival at once, so that the bound holds tightly.
+    // Delivery starts (or resumes) with a listing, which will find the file.
     const size = sizeOf(path.join(this.dir, name));
     if (size !== null) this.noteArrival(name, size);
   }
@@ -128,11 +164,17 @@ export class InboxReader {
       this.sizes.set(name, size);
       this.queuedBytes += size;
     }
-    if (this.paused || !this.enabled) {
-      this.updateFullMark();
-      return;
+    this.updateFullMark();
+  }
+
+  private enqueue(name: string, size: number): void {
+    this.pending.push(name);
+    this.pendingSet.add(name);
+    if (!this.sizes.has(name)) {
+      this.sizes.set(name, size);
+      this.queuedFiles++;
+      this.queuedBytes += size;
     }
-    this.schedule();
   }
 
   private schedule(): void {
@@ -155,52 +197,117 @@ export class InboxReader {
   }
 
   private pass(): void {
+    const now = Date.now();
+    if (this.listNeeded || now - this.lastListAt >= LIST_EVERY_MS) {
+      if (!this.list()) return;
+      this.lastListAt = now;
+      this.listNeeded = false;
+    }
+    if (this.pendingHead === this.pending.length) return;
+    let files = 0;
+    let bytes = 0;
+    this.sink.batchStart?.();
+    try {
+      while (this.pendingHead < this.pending.length) {
+        if (this.stopped || this.paused) break;
+        if (files >= PASS_FILES || bytes >= PASS_BYTES) {
+          // Yield to the event loop; the rest follows in the next pass.
+          this.schedule();
+          break;
+        }
+        const name = this.pending[this.pendingHead++];
+        this.pendingSet.delete(name);
+        const file = this.prefix + name;
+        let data: Buffer;
+        try {
+          data = this.read(file);
+          unlinkSync(file);
+        } catch {
+          // Removed under us (the inbox is going away): nothing to deliver.
+          this.forget(name);
+          continue;
+        }
+        this.remember(name);
+        this.forget(name);
+        files++;
+        bytes += data.length;
+        if (!this.sink.deliver(data)) this.paused = true;
+      }
+    } finally {
+      this.sink.batchEnd?.();
+    }
+    if (this.pendingHead === this.pending.length) {
+      this.pending = [];
+      this.pendingHead = 0;
+    }
+    // A pause leaves names queued; delivery resumes with a listing, which finds them again.
+    if (this.paused) this.clearPending();
+    this.updateFullMark();
+  }
+
+  /**
+   * A whole message file. Small ones are read with one call into a reused buffer
+   * (a short read is the end of a regular file); bigger ones get their own.
+   */
+  private read(file: string): Buffer {
+    const fd = openSync(file, 'r');
+    try {
+      this.scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
+      const scratch = this.scratch;
+      const got = readSync(fd, scratch, 0, scratch.length, 0);
+      if (got < scratch.length) return scratch.subarray(0, got);
+      const size = fstatSync(fd).size;
+      const whole = Buffer.allocUnsafe(size);
+      scratch.copy(whole, 0, 0, got);
+      let done = got;
+      while (done < size) {
+        const n = readSync(fd, whole, done, size - done, done);
+        if (n === 0) break;
+        done += n;
+      }
+      return whole.subarray(0, done);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Replaces the queue with a sorted listing of the inbox; false when the pass must end. */
+  private list(): boolean {
     let names: string[];
     try {
       names = readdirSync(this.dir);
     } catch (err) {
       this.fail(err as Error);
-      return;
+      return false;
     }
     if (names.includes(EVICTED_MARK)) {
       this.evict();
-      return;
+      return false;
     }
-    const messages = names.filter(isMessageName).sort();
+    const messages = names.filter((n) => isMessageName(n) && !this.recent.has(n) && !this.older.has(n)).sort();
     this.resync(messages);
-    let files = 0;
-    let bytes = 0;
-    for (const name of messages) {
-      if (this.stopped || this.paused) break;
-      if (files >= PASS_FILES || bytes >= PASS_BYTES) {
-        // Yield to the event loop; the rest follows in the next pass.
-        this.schedule();
-        break;
-      }
-      const file = path.join(this.dir, name);
-      let data: Buffer;
-      try {
-        data = readFileSync(file);
-        unlinkSync(file);
-        this.removed.add(name);
-      } catch {
-        // Removed under us (the inbox is going away): nothing to deliver.
-        this.forget(name);
-        continue;
-      }
-      this.forget(name);
-      files++;
-      bytes += data.length;
-      if (!this.sink.deliver(data)) this.paused = true;
+    this.clearPending();
+    for (const name of messages) this.enqueue(name, 0);
+    return true;
+  }
+
+  private clearPending(): void {
+    this.pending = [];
+    this.pendingHead = 0;
+    this.pendingSet.clear();
+  }
+
+  private remember(name: string): void {
+    if (this.recent.size >= RECENT_NAMES) {
+      this.older = this.recent;
+      this.recent = new Set();
     }
-    this.updateFullMark();
+    this.recent.add(name);
   }
 
   /** Makes the queue figures match a fresh listing. */
   private resync(messages: string[]): void {
     const present = new Set(messages);
-    // Deletion notices are consumed as they come; anything older is stale.
-    if (this.removed.size > 4 * PASS_FILES) this.removed.clear();
     for (const name of this.sizes.keys()) if (!present.has(name)) this.forget(name);
     for (const name of messages) {
       if (!this.sizes.has(name)) {
