@@ -31,6 +31,7 @@ export class Wire {
   private error: Error | null = null;
   private closedBy: { error: Error; expected: boolean } | null = null;
   private closing = false;
+  private corked = false;
   private readonly whenClosed = deferred<void>();
 
   constructor(private readonly socket: Socket) {
@@ -76,7 +77,7 @@ export class Wire {
   /** Writes without waiting; false when the connection is already closed. */
   send(bytes: Buffer): boolean {
     if (this.closedBy || this.closing || this.socket.destroyed) return false;
-    this.socket.write(bytes);
+    this.put(bytes);
     return true;
   }
 
@@ -87,9 +88,25 @@ export class Wire {
   write(bytes: Buffer): Promise<void> {
     if (this.closedBy) return Promise.reject(this.closedBy.error);
     if (this.closing || this.socket.destroyed) return Promise.reject(new TfConnectionError('connection is closing'));
-    if (this.socket.write(bytes)) return Promise.resolve();
+    if (this.put(bytes)) return Promise.resolve();
     this.drain ??= deferred<void>();
     return this.drain.promise;
+  }
+
+  /**
+   * Everything written in one turn of the event loop leaves in one system call:
+   * a caller sending many messages at once pays for one write, not one each.
+   */
+  private put(bytes: Buffer): boolean {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    return this.socket.write(bytes);
   }
 
   /** Half-closes after the queued bytes; the server is expected to close its side. */
