@@ -13,7 +13,21 @@ import { type RunState, readRunRecord } from './run-record';
 import type { SessionSettings } from './session-settings';
 import { SessionStats } from './session-stats';
 
-const SESSION_ENTRY = path.join(__dirname, 'session-process.js');
+/**
+ * The session process's script: the one-file bundle the build makes
+ * (scripts/bundle-session.js; it saves memory in every session) while it is at
+ * least as new as the compiled sources, else the compiled module itself.
+ */
+export function sessionEntry(dir: string = __dirname): string {
+  const plain = path.join(dir, 'session-process.js');
+  const bundle = path.join(dir, 'session-process.bundle.js');
+  try {
+    if (statSync(bundle).mtimeMs >= statSync(plain).mtimeMs) return bundle;
+  } catch {
+    // No bundle (a build without it): the plain module works the same.
+  }
+  return plain;
+}
 
 /** Node flags for session processes: small heaps, few threads (memory per idle peer). */
 export const SESSION_NODE_FLAGS = [
@@ -54,6 +68,9 @@ export class SessionProcesses {
   stopping = false;
   /** Called whenever a process changes state or ends. */
   onChange: () => void = () => {};
+
+  /** Chosen once, when the listener starts. */
+  private readonly entry = sessionEntry();
 
   constructor(
     private readonly spool: Spool,
@@ -100,14 +117,16 @@ export class SessionProcesses {
     try {
       child = spawn(
         process.execPath,
-        [...SESSION_NODE_FLAGS, ...extraNodeFlags(), SESSION_ENTRY, JSON.stringify(this.settings), mode, String(fds.length)],
+        [...SESSION_NODE_FLAGS, ...extraNodeFlags(), this.entry, JSON.stringify(this.settings), mode, String(fds.length)],
         {
           stdio: ['ignore', 'inherit', 'inherit', ...(fds as never[])],
           // Own process group: a terminal's Ctrl-C reaches the listener, which then ends sessions in order.
           detached: true,
           env: {
             ...process.env,
-            UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '2',
+            // A session makes few asynchronous file calls: one pool thread, one malloc arena.
+            UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '1',
+            MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1',
             TFGW_LISTENER_PID: String(process.pid),
           },
         },
