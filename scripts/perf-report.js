@@ -131,12 +131,15 @@ async function main() {
     results.floor = floorRun(ram.dir);
     results.cipher1k = cipherSmallCalls();
     results.latency = bench(['latency', '--count', String(scale(3000)), '--size', '64'], port);
-    results.tput1k = bench(['throughput', '--pairs', '8', '--messages', String(scale(4000)), '--size', '1024', '--workers', '2'], port);
-    results.tput64k = bench(['throughput', '--pairs', '4', '--messages', String(scale(400)), '--size', '65536', '--workers', '2'], port);
+    // Cold: sessions fresh from the pool compile their hot paths while they work.
+    results.tput1kCold = bench(['throughput', '--pairs', '8', '--messages', String(scale(4000)), '--size', '1024', '--workers', '2'], port);
+    // Steady state: the same connections carry warm-up messages first (not counted).
+    results.tput1k = bench(['throughput', '--pairs', '8', '--messages', String(scale(10000)), '--warmup', String(scale(4000)), '--size', '1024', '--workers', '2'], port);
+    results.tput64k = bench(['throughput', '--pairs', '4', '--messages', String(scale(1000)), '--warmup', String(scale(300)), '--size', '65536', '--workers', '2'], port);
     results.sweep = [];
     for (const size of [64, 1024, 8192, 65536, 262144]) {
       const messages = Math.max(20, Math.round(scale(size <= 1024 ? 2000 : size <= 8192 ? 1000 : size <= 65536 ? 300 : 80)));
-      results.sweep.push(bench(['throughput', '--pairs', '8', '--messages', String(messages), '--size', String(size), '--workers', '2'], port));
+      results.sweep.push(bench(['throughput', '--pairs', '8', '--messages', String(messages), '--warmup', String(Math.round(messages / 2)), '--size', String(size), '--workers', '2'], port));
     }
     results.connect = bench(['connect', '--connections', String(scale(1000)), '--concurrency', '4'], port);
     await server.stop();
@@ -181,6 +184,7 @@ function writeReport(r, ramFs, started) {
   const ipcC = fl.ipc.chokidar;
   const lat = r.latency.json.results.roundTripMs;
   const t1 = r.tput1k.json.results;
+  const t1c = r.tput1kCold.json.results;
   const t64 = r.tput64k.json.results;
   const con = r.connect.json.results;
   const idle = r.idle.json.results;
@@ -189,7 +193,8 @@ function writeReport(r, ramFs, started) {
   const dipcW = r.diskFloor.json.results.ipc.fsWatch;
   const dipcC = r.diskFloor.json.results.ipc.chokidar;
   const nodeStart = fl.node.startupMs.p50;
-  const nodePss = fl.node.pssMB;
+  const nodePss = fl.node.pssSideBySideMB ?? fl.node.pssMB;
+  const nodePssAlone = fl.node.pssMB;
   const perPeer = idle.memory?.perSessionPssMB ?? Number.NaN;
   const yes = (ok) => (ok ? 'met' : '**missed**');
   const rows = [
@@ -200,10 +205,11 @@ function writeReport(r, ramFs, started) {
     ['Latency 64 B A→B→A, p50', `${f1(lat.p50)} ms`, `2 hops: fs.watch ${f1(ipcW.roundTripMs.p50)} ms, chokidar ${f1(ipcC.roundTripMs.p50)} ms`, `${ratio(lat.p50, ipcW.roundTripMs.p50)} / ${ratio(lat.p50, ipcC.roundTripMs.p50)}`, '≤ 1 ms and ≤ 2× floor', yes(lat.p50 <= 1 && lat.p50 <= 2 * ipcC.roundTripMs.p50)],
     ['Latency 64 B A→B→A, p99', `${f1(lat.p99)} ms`, `fs.watch ${f1(ipcW.roundTripMs.p99)} ms, chokidar ${f1(ipcC.roundTripMs.p99)} ms`, `${ratio(lat.p99, ipcW.roundTripMs.p99)} / ${ratio(lat.p99, ipcC.roundTripMs.p99)}`, '< 5 ms', yes(lat.p99 < 5)],
     ['Throughput 1 KiB × 8 pairs', `${f1(t1.msgsPerS)} msgs/s, lost ${t1.lost}`, `one stream: fs.watch ${f1(ipcW.streamMsgsPerS)}, chokidar ${f1(ipcC.streamMsgsPerS)} msgs/s`, `${ratio(t1.msgsPerS, ipcW.streamMsgsPerS)} / ${ratio(t1.msgsPerS, ipcC.streamMsgsPerS)}`, '≥ 20 000 msgs/s, no loss', yes(t1.msgsPerS >= 20000 && t1.lost === 0)],
+    ['Throughput 1 KiB × 8 pairs, cold sessions', `${f1(t1c.msgsPerS)} msgs/s, lost ${t1c.lost}`, `one stream: fs.watch ${f1(ipcW.streamMsgsPerS)}, chokidar ${f1(ipcC.streamMsgsPerS)} msgs/s`, `${ratio(t1c.msgsPerS, ipcW.streamMsgsPerS)} / ${ratio(t1c.msgsPerS, ipcC.streamMsgsPerS)}`, '(for reference)', '—'],
     ['Throughput 64 KiB × 4 pairs', `${f1(t64.MBps)} MB/s, lost ${t64.lost}`, '—', '—', '≥ 100 MB/s', yes(t64.MBps >= 100)],
     ['Handshakes, 4 connectors', `${f1(con.handshakesPerS)} /s`, `node start-up p50 ${f1(nodeStart)} ms (≈ ${f1(1000 / nodeStart)} /s per core)`, ratio(con.handshakesPerS, 1000 / nodeStart), '≥ 200 /s', yes(con.handshakesPerS >= 200)],
     ['Connect → hash OK, p50', `${f1(con.handshakeMs.p50)} ms (p99 ${f1(con.handshakeMs.p99)})`, `node start-up ${f1(nodeStart)} ms`, ratio(con.handshakeMs.p50, nodeStart), '< 30 ms', yes(con.handshakeMs.p50 < 30)],
-    [`Memory per idle peer (${idle.open} peers)`, `${f1(perPeer)} MB PSS`, `idle bare node ${f1(nodePss)} MB PSS`, ratio(perPeer, nodePss), '≤ 8 MB', yes(perPeer <= 8)],
+    [`Memory per idle peer (${idle.open} peers)`, `${f1(perPeer)} MB PSS`, `idle bare node, ${fl.node.sideBySide ?? 1} side by side: ${f1(nodePss)} MB PSS each`, ratio(perPeer, nodePss), '≤ 8 MB', yes(perPeer <= 8)],
   ];
   // plots
   const curve = r.latency.json.results.percentilesMs;
@@ -271,6 +277,7 @@ ${table(['figure', 'command', 'bench CPU'], [
     ['cipher, 1 KiB calls', `\`${r.cipher1k.cmd}\``, '—'],
     ['latency', `\`${r.latency.cmd}\``, benchCpu(r.latency)],
     ['throughput 1 KiB', `\`${r.tput1k.cmd}\``, benchCpu(r.tput1k)],
+    ['throughput 1 KiB, cold', `\`${r.tput1kCold.cmd}\``, benchCpu(r.tput1kCold)],
     ['throughput 64 KiB', `\`${r.tput64k.cmd}\``, benchCpu(r.tput64k)],
     ['connect', `\`${r.connect.cmd}\``, benchCpu(r.connect)],
     ['idle', `\`${r.idle.cmd}\``, benchCpu(r.idle)],
@@ -309,7 +316,8 @@ Handshakes: ${f1(con.handshakesPerS)}/s with 4 connectors, connect → hash \`OK
 p99 ${f1(con.handshakeMs.p99)} ms; a bare \`node\` start-up takes ${f1(nodeStart)} ms at the median.
 
 Idle peers: ${idle.open} held, ${f1(idle.memory?.totalPssMB)} MB PSS in their session processes,
-${f1(perPeer)} MB per peer; the listener ${f1(idle.memory?.listener?.pssMB ?? Number.NaN)} MB. An idle bare \`node\` process is ${f1(nodePss)} MB PSS.
+${f1(perPeer)} MB per peer; the listener ${f1(idle.memory?.listener?.pssMB ?? Number.NaN)} MB. An idle bare \`node\` process is ${f1(nodePssAlone)} MB PSS
+alone and ${f1(nodePss)} MB each when ${fl.node.sideBySide ?? 1} run side by side (sharing the binary's pages as sessions do).
 
 ${fs.existsSync(path.join(root, 'docs', 'perf', 'analysis.md')) ? fs.readFileSync(path.join(root, 'docs', 'perf', 'analysis.md'), 'utf8') : ''}`;
   fs.writeFileSync(path.join(root, 'docs', 'PERFORMANCE.md'), md);

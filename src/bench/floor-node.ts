@@ -1,7 +1,8 @@
 /**
  * The process floor: how long a bare `node -e 0` takes from spawn to exit (a
  * tfgw session is a process started per connection), and how much memory (PSS)
- * an idle bare node process holds (the least a session process can cost).
+ * an idle bare node process holds (the least a session process can cost), alone
+ * and among others like it.
  */
 import { spawn } from 'node:child_process';
 import { nowMs, sleep } from './clock';
@@ -13,7 +14,16 @@ export interface NodeFloor {
   startupMs: Summary | null;
   /** MB of 10^6 bytes; null where /proc is not readable. */
   pssMB: number | null;
+  /**
+   * Mean PSS of SIDE_BY_SIDE idle bare node processes running at once: they share
+   * the node binary's pages as sessions do, so this is the fair floor for memory
+   * per peer when many peers are connected.
+   */
+  pssSideBySideMB: number | null;
+  sideBySide: number;
 }
+
+const SIDE_BY_SIDE = 20;
 
 function runOnce(): Promise<number> {
   const t0 = nowMs();
@@ -24,23 +34,36 @@ function runOnce(): Promise<number> {
   });
 }
 
-/** PSS of an idle bare node process, read once it has settled. */
-async function idlePssMB(): Promise<number | null> {
-  const child = spawn(process.execPath, ['-e', "process.stdout.write('up');setInterval(()=>{},1e9)"], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+/** Mean PSS of `count` idle bare node processes running at once, read once they have settled. */
+async function idlePssMB(count: number): Promise<number | null> {
+  const children = Array.from({ length: count }, () =>
+    spawn(process.execPath, ['-e', "process.stdout.write('up');setInterval(()=>{},1e9)"], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }),
+  );
   try {
-    await new Promise<void>((resolve, reject) => {
-      child.once('error', reject);
-      child.stdout!.once('data', () => resolve());
-    });
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve, reject) => {
+            child.once('error', reject);
+            child.stdout!.once('data', () => resolve());
+          }),
+      ),
+    );
     await sleep(200);
-    const kb = readPssKb(child.pid!);
-    return kb === null ? null : (kb * 1024) / 1e6;
+    const kbs = children.map((child) => readPssKb(child.pid!));
+    if (kbs.some((kb) => kb === null)) return null;
+    const meanKb = (kbs as number[]).reduce((a, b) => a + b, 0) / count;
+    return (meanKb * 1024) / 1e6;
   } finally {
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+    await Promise.all(
+      children.map((child) => {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGKILL');
+        return exited;
+      }),
+    );
   }
 }
 
@@ -49,5 +72,11 @@ export async function measureNodeFloor(runs: number): Promise<NodeFloor> {
   await runOnce();
   const samples: number[] = [];
   for (let i = 0; i < runs; i++) samples.push(await runOnce());
-  return { runs, startupMs: summarize(samples), pssMB: await idlePssMB() };
+  return {
+    runs,
+    startupMs: summarize(samples),
+    pssMB: await idlePssMB(1),
+    pssSideBySideMB: await idlePssMB(SIDE_BY_SIDE),
+    sideBySide: SIDE_BY_SIDE,
+  };
 }

@@ -146,6 +146,12 @@ export function floorRows(f: FloorResults): Row[] {
       { key: 'node.startup.p50', label: 'node -e 0 start-up p50', value: f.node.startupMs?.p50 ?? null, unit: 'ms' },
       { key: 'node.startup.p99', label: 'node -e 0 start-up p99', value: f.node.startupMs?.p99 ?? null, unit: 'ms' },
       { key: 'node.pssMB', label: 'idle node PSS', value: f.node.pssMB, unit: 'MB' },
+      {
+        key: 'node.pssSideBySideMB',
+        label: `idle node PSS, ${f.node.sideBySide} at once`,
+        value: f.node.pssSideBySideMB,
+        unit: 'MB',
+      },
     );
   }
   return rows;

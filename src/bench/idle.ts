@@ -160,7 +160,8 @@ export async function runIdle(target: Target, opts: IdleOptions): Promise<RunOut
 }
 
 export function idleRows(r: IdleResults, floor: FloorResults | null): Row[] {
-  const nodePss = floor?.node?.pssMB ?? null;
+  // Bare node processes side by side share pages as the sessions do: the fair floor.
+  const nodePss = floor?.node?.pssSideBySideMB ?? floor?.node?.pssMB ?? null;
   const m = r.memory;
   const rows: Row[] = [
     { key: 'open', label: 'peers held', value: r.open, unit: '' },

@@ -79,6 +79,14 @@ export class Histogram {
     if (v > this.max) this.max = v;
   }
 
+  clear(): void {
+    this.counts.fill(0);
+    this.count = 0;
+    this.sum = 0;
+    this.min = Number.POSITIVE_INFINITY;
+    this.max = Number.NEGATIVE_INFINITY;
+  }
+
   merge(data: HistogramData): void {
     if (data.count === 0) return;
     for (const [b, c] of data.buckets) this.counts[b]! += c;

@@ -4,7 +4,9 @@
  * The pairs are spread over the worker processes, each pair within one worker.
  * A window bounds the messages in flight per pair (sent minus received). Loss is
  * allowed by the protocol: at the end each worker waits for a quiet period to
- * count late deliveries, and what never came is reported as lost.
+ * count late deliveries, and what never came is reported as lost. Warm-up
+ * messages (sent on the same connections before timing starts, and waited for)
+ * let a server that compiles its hot paths as it goes reach its steady state.
  */
 import type { GatewayPeer, TfClient } from '../client';
 import { nextTurn, nowMs, sleep } from './clock';
@@ -22,6 +24,8 @@ export interface ThroughputOptions {
   pairs: number;
   /** Per sender; ignored when durationS is set. */
   messages: number;
+  /** Per sender, before timing starts; not counted. */
+  warmup: number;
   durationS: number | null;
   size: number;
   /** Most messages in flight per pair; 0 for no bound. */
@@ -41,6 +45,7 @@ interface ThroughputJob extends Job {
   mode: 'throughput';
   pairs: number[];
   messages: number;
+  warmup: number;
   durationMs: number | null;
   size: number;
   window: number;
@@ -97,6 +102,14 @@ class Pair {
     readonly receiver: GatewayPeer,
     readonly receiverId: string,
   ) {}
+
+  /** Forgets the warm-up. */
+  reset(): void {
+    this.sent = 0;
+    this.received = 0;
+    this.writtenOff = 0;
+    this.expect = 0;
+  }
 
   get inFlight(): number {
     return this.sent - this.received - this.writtenOff;
@@ -170,6 +183,40 @@ export const throughputWorker: WorkerRun<ThroughputJob, ThroughputWorkerResult> 
     pairs.push(pair);
   });
 
+  const sent = () => pairs.reduce((s, p) => s + p.sent, 0);
+  const received = () => pairs.reduce((s, p) => s + p.received, 0);
+
+  if (job.warmup > 0) {
+    await Promise.all(
+      pairs.map(async (pair) => {
+        const body = makeBody(job.size);
+        for (let seq = 0; seq < job.warmup; seq++) {
+          if (failure) throw failure;
+          pair.sent++;
+          await pair.sender.send(pair.receiverId, stamp(body, seq, nowMs()));
+          if ((seq & 31) === 31) await nextTurn();
+        }
+      }),
+    );
+    // Everything sent must be in (or nothing came for a quiet period) before the counts restart.
+    let seen = -1;
+    let seenAt = nowMs();
+    while (received() < sent() && !failure && nowMs() - seenAt < job.quietMs) {
+      if (received() !== seen) {
+        seen = received();
+        seenAt = nowMs();
+      }
+      await sleep(10);
+    }
+    if (failure) throw failure;
+    for (const pair of pairs) pair.reset();
+    latency.clear();
+    bytesReceived = 0;
+    outOfOrder = 0;
+    c.sent = 0;
+    c.received = 0;
+  }
+
   await ctx.barrier('go');
   ctx.meter.start();
   const goAt = nowMs();
@@ -203,8 +250,6 @@ export const throughputWorker: WorkerRun<ThroughputJob, ThroughputWorkerResult> 
 
   // Count late deliveries: wait until everything came, or nothing came for a quiet period.
   const sendsDoneAt = nowMs();
-  const sent = () => pairs.reduce((s, p) => s + p.sent, 0);
-  const received = () => pairs.reduce((s, p) => s + p.received, 0);
   let drainTimedOut = false;
   while (received() < sent() && !failure) {
     const now = nowMs();
@@ -243,6 +288,7 @@ export async function runThroughput(target: Target, opts: ThroughputOptions): Pr
     mode: 'throughput',
     pairs: Array.from({ length: opts.pairs }, (_, i) => i).filter((i) => i % workers === w),
     messages: opts.messages,
+    warmup: opts.warmup,
     durationMs: opts.durationS === null ? null : opts.durationS * 1000,
     size: opts.size,
     window: opts.window,

@@ -143,6 +143,7 @@ interface LatencyFlags extends RunFlags {
 interface ThroughputFlags extends RunFlags {
   pairs: number;
   messages: number;
+  warmup: number;
   duration?: number;
   size: number;
   window: number;
@@ -215,6 +216,7 @@ export function registerBench(program: Command): void {
       .description('P pairs, each sender sending to its receiver while all receivers drain: delivered msgs/s and MB/s, loss')
       .option('-P, --pairs <n>', 'sender/receiver pairs', intArg(1), 4)
       .option('-m, --messages <n>', 'messages per sender', intArg(1), 5000)
+      .option('--warmup <n>', 'messages per sender before timing starts (waited for, not counted)', intArg(0), 0)
       .option('-d, --duration <seconds>', 'send for this long instead of a number of messages', secondsArg)
       .option('-s, --size <bytes>', `message size (12 to ${MAX_MESSAGE})`, intArg(12, MAX_MESSAGE), 128)
       .option('-w, --window <n>', 'most messages in flight per pair (sent minus received); 0 = no bound', intArg(0), 0)
@@ -229,6 +231,7 @@ export function registerBench(program: Command): void {
     const params = {
       pairs: flags.pairs,
       messages: durationS === null ? flags.messages : undefined,
+      warmup: flags.warmup,
       durationS: durationS ?? undefined,
       size: flags.size,
       window: flags.window,
@@ -246,6 +249,7 @@ export function registerBench(program: Command): void {
         runThroughput(target, {
           pairs: flags.pairs,
           messages: flags.messages,
+          warmup: flags.warmup,
           durationS,
           size: flags.size,
           window: flags.window,
