@@ -12,11 +12,12 @@ import path from 'node:path';
 import { type CipherBenchResult, benchCipher } from './cipher-bench';
 import { type IpcFloor, fileSystemType, measureIpcFloor } from './floor-ipc';
 import { type NodeFloor, measureNodeFloor } from './floor-node';
+import { type TcpFloor, measureTcpFloor } from './floor-tcp';
 import { ProgressLine } from './progress';
 import { type Row, costRatio, rateRatio } from './report';
 
-export type FloorKind = 'cipher' | 'ipc' | 'node';
-export const FLOOR_KINDS: readonly FloorKind[] = ['cipher', 'ipc', 'node'];
+export type FloorKind = 'cipher' | 'ipc' | 'tcp' | 'node';
+export const FLOOR_KINDS: readonly FloorKind[] = ['cipher', 'ipc', 'tcp', 'node'];
 
 export interface FloorOptions {
   kinds: readonly FloorKind[];
@@ -43,6 +44,7 @@ export interface FloorResults {
     fsWatch: IpcFloor;
     chokidar: IpcFloor;
   };
+  tcp?: TcpFloor;
   node?: NodeFloor;
 }
 
@@ -84,6 +86,10 @@ export async function runFloors(opts: FloorOptions): Promise<FloorResults> {
         process.off('SIGTERM', interrupted);
         rmSync(dir, { recursive: true, force: true });
       }
+    }
+    if (opts.kinds.includes('tcp')) {
+      phase = 'loopback TCP round trips';
+      out.tcp = await measureTcpFloor(opts.size, opts.rounds, opts.warmup);
     }
     if (opts.kinds.includes('node')) {
       phase = `node start-up x${opts.starts}`;
@@ -140,6 +146,12 @@ export function floorRows(f: FloorResults): Row[] {
         },
       );
     }
+  }
+  if (f.tcp) {
+    rows.push(
+      { key: 'tcp.roundTripMs.p50', label: 'loopback TCP round trip p50', value: f.tcp.roundTripMs?.p50 ?? null, unit: 'ms' },
+      { key: 'tcp.roundTripMs.p99', label: 'loopback TCP round trip p99', value: f.tcp.roundTripMs?.p99 ?? null, unit: 'ms' },
+    );
   }
   if (f.node) {
     rows.push(

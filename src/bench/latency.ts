@@ -173,5 +173,28 @@ export function latencyRows(r: LatencyResults, floor: FloorResults | null): Row[
     timed('max', 'round trip max', false),
     timed('mean', 'round trip mean', false),
     { key: 'roundsPerS', label: 'round trips/s', value: r.roundsPerS, unit: '/s' },
+    ...pathFloorRows(r, floor),
+  ];
+}
+
+/**
+ * The whole path's floor: a tfgw round trip is two file hops (the file-IPC round
+ * trip) plus four loopback TCP hops (two TCP round trips), before any protocol work.
+ */
+function pathFloorRows(r: LatencyResults, floor: FloorResults | null): Row[] {
+  const file = floor?.ipc?.fsWatch.roundTripMs?.p50 ?? null;
+  const tcp = floor?.tcp?.roundTripMs?.p50 ?? null;
+  if (file === null || tcp === null) return [];
+  const path = file + 2 * tcp;
+  const value = r.roundTripMs?.p50 ?? null;
+  return [
+    {
+      key: 'roundTrip.p50.vsPath',
+      label: 'round trip p50 vs 2 file hops + 4 TCP hops',
+      value,
+      unit: 'ms',
+      floor: path,
+      ratio: costRatio(value, path),
+    },
   ];
 }

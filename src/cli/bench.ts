@@ -195,7 +195,7 @@ export function registerBench(program: Command): void {
       'latency',
       flags,
       params,
-      ['ipc'],
+      ['ipc', 'tcp'],
       flags.size,
       (target) =>
         runLatency(target, {

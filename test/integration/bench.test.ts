@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +11,7 @@ import type { IdleResults } from '../../src/bench/idle';
 import type { LatencyResults } from '../../src/bench/latency';
 import type { BenchReport } from '../../src/bench/report';
 import type { ThroughputResults } from '../../src/bench/throughput';
+import { FakeGateway } from '../helpers/fake-gateway';
 import { type ServerHandle, TFGW_BIN, startServer } from '../helpers/tfgw-server';
 
 const run = promisify(execFile);
@@ -102,6 +103,69 @@ describe('tfgw bench against the real server', () => {
       assert.ok(memory.totalPssMB > 0 && memory.perSessionPssMB! > 0);
     }
     assert.ok(await server.waitFor(() => server.spoolEntries().length === 0));
+  });
+});
+
+/**
+ * The bench speaks only the protocol: pointed at another implementation (here a
+ * single process relaying in memory, with its own key, version and hash) every
+ * mode runs the same; only the memory reading needs a tfgw spool.
+ */
+describe('tfgw bench against another gateway implementation', () => {
+  let gateway: FakeGateway;
+  let dir: string;
+  let target: string[];
+  before(async () => {
+    gateway = await FakeGateway.start({ version: '2.1', hash: 'another-hash' });
+    dir = mkdtempSync(path.join(os.tmpdir(), 'tfgw-other-'));
+    const keyFile = path.join(dir, 'public.pem');
+    writeFileSync(keyFile, gateway.publicKey.export({ type: 'spki', format: 'pem' }));
+    target = ['--port', String(gateway.port), '--proto', '2.1', '--public-key', keyFile, '--hash', 'another-hash'];
+  });
+  after(async () => {
+    await gateway.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('latency', async () => {
+    const r = await bench<LatencyResults>(['latency', ...target, '--count', '20', '--warmup', '2']);
+    assert.equal(r.results.rounds, 20);
+    assert.equal(r.results.lost, 0);
+  });
+
+  it('throughput, with warm-up messages that are not counted', async () => {
+    const r = await bench<ThroughputResults>(['throughput', ...target, '--pairs', '2', '--messages', '60', '--warmup', '30', '--workers', '2']);
+    assert.equal(r.results.sent, 120);
+    assert.equal(r.results.received, 120);
+    assert.equal(r.results.outOfOrder, 0);
+    assert.equal(r.results.deliveryMs!.count, 120);
+  });
+
+  it('connect', async () => {
+    const r = await bench<ConnectResults>(['connect', ...target, '--connections', '6', '--concurrency', '2']);
+    assert.equal(r.results.completed, 6);
+    assert.equal(r.results.failed, 0);
+  });
+
+  it('idle (no memory reading without a tfgw spool)', async () => {
+    const r = await bench<IdleResults>(['idle', ...target, '--peers', '3', '--hold', '0.2']);
+    assert.equal(r.results.open, 3);
+    assert.equal(r.results.failed, 0);
+    assert.equal(r.results.memory ?? null, null);
+  });
+
+  it('a wrong hash is counted as a failed connection, with the server\'s reply, and the exit status says so', async () => {
+    const args = [TFGW_BIN, 'bench', 'connect', ...target.slice(0, -1), 'not-the-hash', '--connections', '1', '--json', '--no-progress'];
+    const failure = await run(process.execPath, args).then(
+      () => null,
+      (err: { code: number; stdout: string }) => err,
+    );
+    assert.ok(failure, 'the run must not exit 0');
+    assert.notEqual(failure.code, 0);
+    const r = JSON.parse(failure.stdout) as Report<ConnectResults>;
+    assert.equal(r.results.completed, 0);
+    assert.equal(r.results.failed, 1);
+    assert.deepEqual(Object.keys(r.results.failures), ['hash: server replied "FAILED 3 : Invalid hash string."']);
   });
 });
 
