@@ -25,6 +25,8 @@ esbuild
     format: 'cjs',
     minify: true,
     sourcemap: 'external',
+    // proper-lockfile's graceful-fs: plain fs in a session (see fs-for-bundle.js).
+    alias: { 'graceful-fs': path.join(__dirname, 'fs-for-bundle.js') },
     logLevel: 'warning',
   })
   .catch(() => process.exit(1));

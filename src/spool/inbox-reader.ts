@@ -206,7 +206,9 @@ export class InboxReader {
     if (this.pendingHead === this.pending.length) return;
     let files = 0;
     let bytes = 0;
-    this.sink.batchStart?.();
+    // Batching pays only for two or more: a lone message goes out with a plain write.
+    const batch = this.pending.length - this.pendingHead > 1;
+    if (batch) this.sink.batchStart?.();
     try {
       while (this.pendingHead < this.pending.length) {
         if (this.stopped || this.paused) break;
@@ -234,7 +236,7 @@ export class InboxReader {
         if (!this.sink.deliver(data)) this.paused = true;
       }
     } finally {
-      this.sink.batchEnd?.();
+      if (batch) this.sink.batchEnd?.();
     }
     if (this.pendingHead === this.pending.length) {
       this.pending = [];
@@ -329,13 +331,16 @@ export class InboxReader {
     const over = this.queuedFiles >= this.limits.maxFiles || this.queuedBytes >= this.limits.maxBytes;
     // Clear only below half the bound, so that the mark does not flap at the edge.
     const under = this.queuedFiles < this.limits.maxFiles / 2 && this.queuedBytes < this.limits.maxBytes / 2;
-    const mark = path.join(this.dir, FULL_MARK);
+    const set = over && !this.full;
+    const clear = under && this.full;
+    if (!set && !clear) return;
+    const mark = this.prefix + FULL_MARK;
     try {
-      if (over && !this.full) {
+      if (set) {
         writeFileSync(mark, '');
         this.full = true;
         this.fullSince = Date.now();
-      } else if (under && this.full) {
+      } else {
         rmSync(mark, { force: true });
         this.full = false;
         this.fullSince = null;

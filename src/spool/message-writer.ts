@@ -17,21 +17,6 @@ export type SendOutcome = 'queued' | 'no-peer' | 'inbox-full' | 'failed';
 
 /** Destinations whose link path is remembered (a sender usually talks to a few). */
 const LINK_CACHE = 256;
-/**
- * The destination's full mark is looked at again after this many messages to it or
- * this many milliseconds, whichever comes first: a stat per message was a tenth of
- * the cost of sending, and the inbox bound is a soft one (a receiver marks its inbox
- * full a wake-up late anyway).
- */
-const FULL_RECHECK_MESSAGES = 8;
-const FULL_RECHECK_MS = 5;
-
-interface Destination {
-  link: string;
-  /** Messages sent since the full mark was last looked at. */
-  sinceCheck: number;
-  checkedAt: number;
-}
 
 export class MessageWriter {
   private seq = 0;
@@ -39,7 +24,7 @@ export class MessageWriter {
   private tmpReady = false;
   private tmpPrefix = '';
   /** Destination identity (as latin1 text) → its link path in the spool. */
-  private readonly destinations = new Map<string, Destination>();
+  private readonly links = new Map<string, string>();
   /** The last failure's message, for logs. */
   lastError = '';
 
@@ -50,17 +35,11 @@ export class MessageWriter {
 
   /** Queues `message` for the session that holds `destination` right now. */
   send(destination: Uint8Array, message: Uint8Array): SendOutcome {
-    const dest = this.destinationOf(destination);
-    const link = dest.link;
-    const now = Date.now();
-    if (dest.sinceCheck >= FULL_RECHECK_MESSAGES || now - dest.checkedAt >= FULL_RECHECK_MS) {
-      // Through the link: there when the peer is in the gateway and its inbox is full.
-      if (sizeOf(`${link}/${FULL_MARK}`) !== null) return 'inbox-full';
-      dest.sinceCheck = 0;
-      dest.checkedAt = now;
-    }
+    const link = this.linkOf(destination);
+    // Through the link: there when the peer is in the gateway and its inbox is full.
+    if (sizeOf(`${link}/${FULL_MARK}`) !== null) return 'inbox-full';
 
-    const ms = Math.max(this.lastMs, now);
+    const ms = Math.max(this.lastMs, Date.now());
     this.lastMs = ms;
     const file = messageName(ms, this.pid, ++this.seq);
     const tmp = this.tmpPath(file);
@@ -73,12 +52,9 @@ export class MessageWriter {
     }
     try {
       renameSync(tmp, `${link}/${file}`);
-      dest.sinceCheck++;
       return 'queued';
     } catch (err) {
       rmSync(tmp, { force: true });
-      // Whoever holds the identity next starts with a look at its mark.
-      dest.sinceCheck = FULL_RECHECK_MESSAGES;
       const code = (err as NodeJS.ErrnoException).code;
       // No link (the peer is not in the gateway), or its inbox went away meanwhile.
       if (code === 'ENOENT' || code === 'ENOTDIR') return 'no-peer';
@@ -87,15 +63,15 @@ export class MessageWriter {
     }
   }
 
-  private destinationOf(destination: Uint8Array): Destination {
+  private linkOf(destination: Uint8Array): string {
     const key = Buffer.from(destination.buffer, destination.byteOffset, destination.byteLength).toString('latin1');
-    let dest = this.destinations.get(key);
-    if (dest === undefined) {
-      if (this.destinations.size >= LINK_CACHE) this.destinations.clear();
-      dest = { link: this.layout.link(identityToName(destination)), sinceCheck: FULL_RECHECK_MESSAGES, checkedAt: 0 };
-      this.destinations.set(key, dest);
+    let link = this.links.get(key);
+    if (link === undefined) {
+      if (this.links.size >= LINK_CACHE) this.links.clear();
+      link = this.layout.link(identityToName(destination));
+      this.links.set(key, link);
     }
-    return dest;
+    return link;
   }
 
   /** Removes this process's temporary directory (at exit). */
