@@ -10,18 +10,23 @@
  * changed meanwhile. For an inbox that is busy, that is a scan of the whole queue
  * for every message, running continuously: it took as much CPU as the deliveries
  * themselves (docs/PERFORMANCE.md). The reader only needs the notifications, so
- * the inbox watcher turns those scans off; chokidar still owns the kernel watch,
- * its errors and its lifetime.
+ * the inbox watcher turns those scans off at their root, chokidar's directory
+ * read, which also spares every notification the bookkeeping that leads to it.
+ * chokidar still owns the kernel watch, its errors and its lifetime.
  */
-import { FSWatcher } from 'chokidar';
+import { FSWatcher, type ChokidarOptions } from 'chokidar';
 
 export class InboxWatcher extends FSWatcher {
-  /** How many directory scans chokidar asked for (and was refused). */
+  /** How many directory reads chokidar asked for (and was refused). */
   scansRefused = 0;
 
-  override _readdirp(): undefined {
-    this.scansRefused++;
-    return undefined;
+  constructor(options: ChokidarOptions) {
+    super(options);
+    // Declared by chokidar's handler; a read that returns nothing ends its scan.
+    this._nodeFsHandler._handleRead = () => {
+      this.scansRefused++;
+      return undefined;
+    };
   }
 }
 
