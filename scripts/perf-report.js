@@ -282,7 +282,9 @@ ${machine()}
   file-IPC round trip and one-way stream between two processes on the spool's file system (write a
   temporary file, rename it into the other's inbox, wake up, read, delete), once with plain \`fs.watch\`
   and once with the chokidar watcher exactly as the server uses it; a bare \`node\` start-up and the PSS
-  of an idle bare \`node\` process.
+  of an idle bare \`node\` process, alone and as the mean of 20 running side by side.
+- throughput: warm-up messages first on the same connections (\`--warmup\`, not counted), three runs
+  each for the 1 KiB and 64 KiB targets and the median counts; one run without warm-up for reference.
 
 ## Targets
 
