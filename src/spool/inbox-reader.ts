@@ -71,6 +71,8 @@ export class InboxReader {
   /** The next pass lists the inbox instead of trusting the notifications alone. */
   private listNeeded = true;
   private lastListAt = 0;
+  /** A listing due after delivery from notifications alone, even if none come. */
+  private listTimer: NodeJS.Timeout | null = null;
   /**
    * Names this reader delivered (and deleted). A file's arrival notice may come after
    * a listing already delivered it, and its deletion notice always comes after.
@@ -117,6 +119,8 @@ export class InboxReader {
   /** Stops at once: nothing more is delivered after this returns. */
   stop(): Promise<void> {
     this.stopped = true;
+    if (this.listTimer) clearTimeout(this.listTimer);
+    this.listTimer = null;
     this.enabled = false;
     const watcher = this.watcher;
     this.watcher = null;
@@ -244,6 +248,7 @@ export class InboxReader {
     }
     // A pause leaves names queued; delivery resumes with a listing, which finds them again.
     if (this.paused) this.clearPending();
+    if (files > 0) this.listSoon();
     this.updateFullMark();
   }
 
@@ -271,6 +276,23 @@ export class InboxReader {
     } finally {
       closeSync(fd);
     }
+  }
+
+  /**
+   * A pass that delivered something is followed by a listing within LIST_EVERY_MS,
+   * even when no more notifications come: a file whose notification was lost (the
+   * kernel's queue overflowed) waits that long at most. A listing that finds
+   * nothing arms no further one, so an idle inbox costs nothing.
+   */
+  private listSoon(): void {
+    if (this.listTimer) return;
+    this.listTimer = setTimeout(() => {
+      this.listTimer = null;
+      if (this.stopped) return;
+      this.listNeeded = true;
+      this.schedule();
+    }, LIST_EVERY_MS);
+    this.listTimer.unref();
   }
 
   /** Replaces the queue with a sorted listing of the inbox; false when the pass must end. */
