@@ -124,6 +124,8 @@ describe('robustness: the spool file system fails', { skip: mountProblem ?? fals
       await new Promise((r) => setImmediate(r));
     }
     assert.ok(freeBytes() < 4096, `free: ${freeBytes()} bytes`);
+    // The fill may end exactly at zero without any write failing; this one cannot fit.
+    await filler.send('hog', sealedMessage(64 * 1024, 5000));
     assert.ok(await server.waitFor(() => /message could not be queued .*ENOSPC/.test(server.logs())));
     // Everyone shares the spool: a's message is dropped as well, b gets nothing, a's connection stays.
     const failures = queueFailures(server);
