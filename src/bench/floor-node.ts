@@ -25,10 +25,21 @@ export interface NodeFloor {
 
 const SIDE_BY_SIDE = 20;
 
+/**
+ * The floor runs node in the environment a tfgw session gets: without
+ * NODE_EXTRA_CA_CERTS, which would make each process parse a certificate bundle
+ * at start-up (time and memory that no gateway session needs).
+ */
+function bareEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
 function runOnce(): Promise<number> {
   const t0 = nowMs();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
+    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore', env: bareEnv() });
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(nowMs() - t0) : reject(new Error(`node -e 0 exited with ${code}`))));
   });
@@ -39,6 +50,7 @@ async function idlePssMB(count: number): Promise<number | null> {
   const children = Array.from({ length: count }, () =>
     spawn(process.execPath, ['-e', "process.stdout.write('up');setInterval(()=>{},1e9)"], {
       stdio: ['ignore', 'pipe', 'ignore'],
+      env: bareEnv(),
     }),
   );
   try {

@@ -9,8 +9,9 @@
  *    TCP_USER_TIMEOUT, for the KEEPALIVE command;
  *  - pending: whether connections wait in a listening socket's backlog (the
  *    listener's check that someone is accepting, without accepting itself);
- *  - trim_heap: malloc_trim(), so that an idle session process hands back the
- *    memory its start-up freed.
+ *  - release_memory: a low-memory V8 collection (tfgw_v8.cc), then malloc_trim(),
+ *    so that an idle session process hands back what start-up and past bursts
+ *    freed.
  * Errors come back as negative errno values.
  */
 #define _GNU_SOURCE
@@ -167,9 +168,12 @@ static napi_value pending(napi_env env, napi_callback_info info) {
   return make_int(env, n > 0 && (p.revents & POLLIN) ? 1 : 0);
 }
 
-/* malloc_trim() -> 1 if memory was returned to the system */
-static napi_value trim_heap(napi_env env, napi_callback_info info) {
+int tfgw_low_memory_notification(void);
+
+/* V8 low-memory collection, then malloc_trim() -> 1 if memory was returned to the system */
+static napi_value release_memory(napi_env env, napi_callback_info info) {
   (void)info;
+  tfgw_low_memory_notification();
   return make_int(env, malloc_trim(0));
 }
 
@@ -186,7 +190,7 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "closeFd", close_fd);
   export_fn(env, exports, "setKeepalive", set_keepalive);
   export_fn(env, exports, "getKeepalive", get_keepalive);
-  export_fn(env, exports, "trimHeap", trim_heap);
+  export_fn(env, exports, "releaseMemory", release_memory);
   export_fn(env, exports, "pending", pending);
   return exports;
 }

@@ -13,7 +13,8 @@ export interface NativeSockets {
   closeFd(fd: number): number;
   setKeepalive(fd: number, enable: number, idle: number, interval: number, count: number, userTimeoutMs: number): number;
   getKeepalive(fd: number): number[];
-  trimHeap(): number;
+  /** A low-memory V8 collection, then malloc_trim(); 1 if malloc returned memory to the system. */
+  releaseMemory(): number;
   pending(fd: number): number;
 }
 

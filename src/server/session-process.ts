@@ -141,12 +141,12 @@ async function main(): Promise<void> {
 
 /**
  * Most session processes sit idle (waiting to accept, or holding a quiet peer).
- * Once traffic has stopped for a while, a full collection and malloc_trim() hand
- * the memory that start-up and past bursts freed back to the system, which is
- * what memory per idle peer comes down to.
+ * Once traffic has stopped for a while, a low-memory collection (which also
+ * shrinks the young generation back after a burst) and malloc_trim() hand the
+ * memory that start-up and past bursts freed back to the system, which is what
+ * memory per idle peer comes down to.
  */
 function settleWhenQuiet(stats: SessionStats): NodeJS.Timeout {
-  const gc = (globalThis as { gc?: () => void }).gc;
   const native = nativeSockets();
   let lastBytes = -1;
   let settled = false;
@@ -159,8 +159,7 @@ function settleWhenQuiet(stats: SessionStats): NodeJS.Timeout {
     }
     if (settled) return;
     settled = true;
-    gc?.();
-    native?.trimHeap();
+    native?.releaseMemory();
   }, 2000);
   timer.unref();
   return timer;

@@ -29,15 +29,33 @@ export function sessionEntry(dir: string = __dirname): string {
   return plain;
 }
 
-/** Node flags for session processes: small heaps, few threads (memory per idle peer). */
-export const SESSION_NODE_FLAGS = [
-  '--max-semi-space-size=1',
-  '--max-old-space-size=96',
-  '--v8-pool-size=1',
-  '--single-threaded-gc',
-  // For the idle settle in session-process.ts.
-  '--expose-gc',
-];
+/**
+ * Node flags for session processes: few threads (memory per idle peer). No V8
+ * heap-sizing flags and no --expose-gc: V8 rejects the code cache Node ships for
+ * its own modules when such flags differ from its build, and every session
+ * process would then compile those modules afresh and keep a new cache of them
+ * (about 0.4 MB more per process, and a slower start). An idle session releases
+ * memory through the native helper instead (session-process.ts).
+ */
+export const SESSION_NODE_FLAGS = ['--v8-pool-size=1', '--single-threaded-gc'];
+
+/**
+ * The environment of a session process: the listener's, less what only costs a
+ * session memory. NODE_EXTRA_CA_CERTS makes every Node process parse that
+ * certificate bundle at start-up (about 1 MB of heap each for a system bundle);
+ * sessions never open a TLS connection.
+ */
+export function sessionEnvironment(parent: NodeJS.ProcessEnv, listenerPid: number): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...parent,
+    // A session makes few asynchronous file calls: one pool thread, one malloc arena.
+    UV_THREADPOOL_SIZE: parent.UV_THREADPOOL_SIZE ?? '1',
+    MALLOC_ARENA_MAX: parent.MALLOC_ARENA_MAX ?? '1',
+    TFGW_LISTENER_PID: String(listenerPid),
+  };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
 
 /** TFGW_SESSION_NODE_FLAGS adds Node flags for session processes (diagnostics: profiling, heap limits). */
 function extraNodeFlags(): string[] {
@@ -122,13 +140,7 @@ export class SessionProcesses {
           stdio: ['ignore', 'inherit', 'inherit', ...(fds as never[])],
           // Own process group: a terminal's Ctrl-C reaches the listener, which then ends sessions in order.
           detached: true,
-          env: {
-            ...process.env,
-            // A session makes few asynchronous file calls: one pool thread, one malloc arena.
-            UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '1',
-            MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '1',
-            TFGW_LISTENER_PID: String(process.pid),
-          },
+          env: sessionEnvironment(process.env, process.pid),
         },
       );
     } catch (err) {
