@@ -1,9 +1,7 @@
 // The one V8 call the session needs that neither Node nor N-API offers:
-// a "low memory" collection, which compacts the heap and shrinks the young
-// generation back to its initial size. Node only offers a collection through
-// --expose-gc, and that flag (like any heap-sizing flag) makes V8 reject the
-// code cache Node ships for its own modules, which costs every session process
-// more start-up time and memory than the collection gives back.
+// a "low memory" collection. Unlike the gc() that --expose-gc gives, it also
+// shrinks the young generation back to its initial size and releases the pages
+// V8 keeps pooled for reuse, which is what an idle session should hand back.
 #include <v8.h>
 
 extern "C" int tfgw_low_memory_notification(void) {

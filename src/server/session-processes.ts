@@ -30,14 +30,16 @@ export function sessionEntry(dir: string = __dirname): string {
 }
 
 /**
- * Node flags for session processes: few threads (memory per idle peer). No V8
- * heap-sizing flags and no --expose-gc: V8 rejects the code cache Node ships for
- * its own modules when such flags differ from its build, and every session
- * process would then compile those modules afresh and keep a new cache of them
- * (about 0.4 MB more per process, and a slower start). An idle session releases
- * memory through the native helper instead (session-process.ts).
+ * Node flags for session processes: a 1 MB young generation, a heap cap, few
+ * threads. The two heap-sizing flags change V8's flag hash, so V8 rejects the
+ * code cache Node ships for its own modules: each session compiles them itself
+ * and keeps a cache of its own, about 0.7 MB more per idle session (measured at
+ * 60 peers). The small young generation pays for that under load: allocation
+ * stays in cache, worth about a tenth more 1 KiB messages per second than V8's
+ * default of up to 16 MB (docs/perf/analysis.md). No --expose-gc: an idle
+ * session releases memory through the native helper (session-process.ts).
  */
-export const SESSION_NODE_FLAGS = ['--v8-pool-size=1', '--single-threaded-gc'];
+export const SESSION_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96', '--v8-pool-size=1', '--single-threaded-gc'];
 
 /**
  * The environment of a session process: the listener's, less what only costs a

@@ -26,13 +26,20 @@ describe('session process environment and flags', () => {
     assert.equal(parent.NODE_EXTRA_CA_CERTS, '/x.crt');
   });
 
-  // The code cache Node ships for its own modules is used only when V8's flag
-  // hash (part of this tag) is the one it was built with.
-  it("keeps the V8 flags that decide whether Node's code cache is accepted", () => {
-    const tag = (flags: string[]) =>
-      execFileSync(process.execPath, [...flags, '-p', 'require("node:v8").cachedDataVersionTag()'], { encoding: 'utf8' }).trim();
-    assert.equal(tag(SESSION_NODE_FLAGS), tag([]));
-    // The check itself can fail: a heap-sizing flag changes the tag.
-    assert.notEqual(tag(['--max-old-space-size=96']), tag([]));
+  it('caps the young generation at 1 MB semi-spaces and the old generation at 96 MB', () => {
+    const script = [
+      'const v8 = require("node:v8");',
+      'let keep = [];',
+      'for (let i = 0; i < 1e6; i++) { keep.push({ i, s: "x" + i }); if (keep.length > 20000) keep = []; }',
+      'const young = v8.getHeapSpaceStatistics().find((s) => s.space_name === "new_space").space_size;',
+      'console.log(JSON.stringify({ young, limit: v8.getHeapStatistics().heap_size_limit }));',
+    ].join('\n');
+    const run = (flags: string[]) =>
+      JSON.parse(execFileSync(process.execPath, [...flags, '-e', script], { encoding: 'utf8' })) as { young: number; limit: number };
+    const session = run(SESSION_NODE_FLAGS);
+    assert.ok(session.young <= 2 * 1024 * 1024, `young generation ${session.young} bytes`);
+    assert.ok(session.limit < 200 * 1024 * 1024, `heap limit ${session.limit} bytes`);
+    // The same allocation without the flags grows the young generation past that.
+    assert.ok(run([]).young > 2 * 1024 * 1024);
   });
 });
