@@ -144,14 +144,19 @@ async function main() {
     let server = await startServer(ram.dir, port);
     results.floor = floorRun(ram.dir);
     results.cipher1k = cipherSmallCalls();
-    results.latency = bench(['latency', '--count', String(scale(3000)), '--size', '64'], port);
+    // Cold: the pair's two sessions come fresh from the pool (100 round trips of warm-up, the default).
+    results.latencyCold = bench(['latency', '--count', String(scale(3000)), '--size', '64'], port);
+    // Steady state, as for throughput: warm-up round trips on the same connections, three runs, the median p50 counts.
+    results.latencyRuns = [1, 2, 3].map(() => bench(['latency', '--count', String(scale(3000)), '--warmup', String(scale(2000)), '--size', '64'], port));
+    results.latency = median(results.latencyRuns, (b) => b.json.results.roundTripMs.p50);
     // Cold: sessions fresh from the pool compile their hot paths while they work.
     results.tput1kCold = bench(['throughput', '--pairs', '8', '--messages', String(scale(4000)), '--size', '1024', '--workers', '2'], port);
     // Steady state: the same connections carry warm-up messages first (not counted).
     // This machine's speed varies from run to run by about a tenth: three runs each, the median counts.
     results.tput1kRuns = [1, 2, 3].map(() => bench(['throughput', '--pairs', '8', '--messages', String(scale(10000)), '--warmup', String(scale(4000)), '--size', '1024', '--workers', '2'], port));
     results.tput1k = median(results.tput1kRuns, (b) => b.json.results.msgsPerS);
-    results.tput64kRuns = [1, 2, 3].map(() => bench(['throughput', '--pairs', '4', '--messages', String(scale(1000)), '--warmup', String(scale(300)), '--size', '65536', '--workers', '2'], port));
+    // Warm-up counts messages, not bytes: the hot paths need about as many calls at any size.
+    results.tput64kRuns = [1, 2, 3].map(() => bench(['throughput', '--pairs', '4', '--messages', String(scale(2000)), '--warmup', String(scale(1000)), '--size', '65536', '--workers', '2'], port));
     results.tput64k = median(results.tput64kRuns, (b) => b.json.results.MBps);
     results.sweep = [];
     for (const size of [64, 1024, 8192, 65536, 262144]) {
@@ -171,7 +176,7 @@ async function main() {
       const out = execFileSync(process.execPath, [tfgw, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
       return { cmd: `tfgw ${args.slice(0, -2).join(' ')}`, json: JSON.parse(out) };
     })();
-    results.diskLatency = bench(['latency', '--count', String(scale(2000)), '--size', '64'], port);
+    results.diskLatency = bench(['latency', '--count', String(scale(2000)), '--warmup', String(scale(2000)), '--size', '64'], port);
     results.diskTput = bench(['throughput', '--pairs', '8', '--messages', String(scale(2000)), '--size', '1024', '--workers', '2'], port);
     results.diskFs = fsType(disk);
     results.ramFsType = fsType(ram.dir);
@@ -201,6 +206,8 @@ function writeReport(r, ramFs, started, wasQuick = quick) {
   const ipcW = fl.ipc.fsWatch;
   const ipcC = fl.ipc.chokidar;
   const lat = r.latency.json.results.roundTripMs;
+  const latCold = r.latencyCold?.json.results.roundTripMs ?? null;
+  const ipcFloor = Math.min(ipcW.roundTripMs.p50, ipcC.roundTripMs.p50);
   const t1 = r.tput1k.json.results;
   const t1c = r.tput1kCold.json.results;
   const t64 = r.tput64k.json.results;
@@ -222,8 +229,9 @@ function writeReport(r, ramFs, started, wasQuick = quick) {
     ['Cipher decrypt, 64 KiB calls', `${f1(c64.wasm.dec)} ns/B`, `C ${f1(c64.cNsPerByte?.dec)} ns/B`, ratio(c64.wasm.dec, c64.cNsPerByte?.dec), '≤ 1.5× C', yes(c64.wasm.dec <= 1.5 * c64.cNsPerByte?.dec)],
     ['Cipher encrypt, 1 KiB calls', `${f1(c1k.wasm.enc)} ns/B`, `C ${f1(c1k.cNsPerByte?.enc)} ns/B`, ratio(c1k.wasm.enc, c1k.cNsPerByte?.enc), '≤ 1.5× C', yes(c1k.wasm.enc <= 1.5 * c1k.cNsPerByte?.enc)],
     ['Cipher decrypt, 1 KiB calls', `${f1(c1k.wasm.dec)} ns/B`, `C ${f1(c1k.cNsPerByte?.dec)} ns/B`, ratio(c1k.wasm.dec, c1k.cNsPerByte?.dec), '≤ 1.5× C', yes(c1k.wasm.dec <= 1.5 * c1k.cNsPerByte?.dec)],
-    ['Latency 64 B A→B→A, p50', `${f1(lat.p50)} ms`, `2 file hops: fs.watch ${f1(ipcW.roundTripMs.p50)} ms, chokidar ${f1(ipcC.roundTripMs.p50)} ms`, `${ratio(lat.p50, ipcW.roundTripMs.p50)} / ${ratio(lat.p50, ipcC.roundTripMs.p50)}`, '≤ 1 ms and ≤ 2× floor', `${lat.p50 <= 1 ? 'met' : '**missed**'} (≤ 1 ms); ${lat.p50 <= 2 * ipcC.roundTripMs.p50 ? 'met' : '**missed**'} (≤ 2× floor)`],
+    ['Latency 64 B A→B→A, p50 (median of 3)', `${f1(lat.p50)} ms (runs: ${runsOf(r.latencyRuns ?? [r.latency], (x) => x.roundTripMs.p50)})`, `2 file hops: fs.watch ${f1(ipcW.roundTripMs.p50)} ms, chokidar ${f1(ipcC.roundTripMs.p50)} ms`, `${ratio(lat.p50, ipcW.roundTripMs.p50)} / ${ratio(lat.p50, ipcC.roundTripMs.p50)}`, '≤ 1 ms and ≤ 2× floor (both floors)', `${lat.p50 <= 1 ? 'met' : '**missed**'} (≤ 1 ms); ${lat.p50 <= 2 * ipcFloor ? 'met' : '**missed**'} (≤ 2× floor)`],
     ['… against the whole path', `${f1(lat.p50)} ms`, `2 file hops + 4 loopback TCP hops (TCP round trip ${f1(tcpRtt)} ms): ${f1(pathFloor)} ms`, ratio(lat.p50, pathFloor), '(for reference)', '—'],
+    ...(latCold ? [['Latency 64 B A→B→A, p50, cold sessions', `${f1(latCold.p50)} ms (p99 ${f1(latCold.p99)})`, `2 file hops: fs.watch ${f1(ipcW.roundTripMs.p50)} ms, chokidar ${f1(ipcC.roundTripMs.p50)} ms`, `${ratio(latCold.p50, ipcW.roundTripMs.p50)} / ${ratio(latCold.p50, ipcC.roundTripMs.p50)}`, '(for reference)', '—']] : []),
     ['Latency 64 B A→B→A, p99', `${f1(lat.p99)} ms`, `fs.watch ${f1(ipcW.roundTripMs.p99)} ms, chokidar ${f1(ipcC.roundTripMs.p99)} ms`, `${ratio(lat.p99, ipcW.roundTripMs.p99)} / ${ratio(lat.p99, ipcC.roundTripMs.p99)}`, '< 5 ms', yes(lat.p99 < 5)],
     ['Throughput 1 KiB × 8 pairs (median of 3)', `${f1(t1.msgsPerS)} msgs/s (runs: ${runsOf(r.tput1kRuns, (x) => x.msgsPerS)}), lost ${lostIn(r.tput1kRuns)} in all`, `one stream: fs.watch ${f1(ipcW.streamMsgsPerS)}, chokidar ${f1(ipcC.streamMsgsPerS)} msgs/s`, `${ratio(t1.msgsPerS, ipcW.streamMsgsPerS)} / ${ratio(t1.msgsPerS, ipcC.streamMsgsPerS)}`, '≥ 20 000 msgs/s, no loss', yes(t1.msgsPerS >= 20000 && lostIn(r.tput1kRuns) === 0)],
     ['Throughput 1 KiB × 8 pairs, cold sessions', `${f1(t1c.msgsPerS)} msgs/s, lost ${t1c.lost}`, `one stream: fs.watch ${f1(ipcW.streamMsgsPerS)}, chokidar ${f1(ipcC.streamMsgsPerS)} msgs/s`, `${ratio(t1c.msgsPerS, ipcW.streamMsgsPerS)} / ${ratio(t1c.msgsPerS, ipcC.streamMsgsPerS)}`, '(for reference)', '—'],
@@ -283,8 +291,9 @@ ${machine()}
   temporary file, rename it into the other's inbox, wake up, read, delete), once with plain \`fs.watch\`
   and once with the chokidar watcher exactly as the server uses it; a bare \`node\` start-up and the PSS
   of an idle bare \`node\` process, alone and as the mean of 20 running side by side.
-- throughput: warm-up messages first on the same connections (\`--warmup\`, not counted), three runs
-  each for the 1 KiB and 64 KiB targets and the median counts; one run without warm-up for reference.
+- steady state: the latency and throughput targets are measured after warm-up round trips or
+  messages on the same connections (\`--warmup\`, not counted), three runs each, and the median
+  counts; one run with sessions fresh from the pool is kept beside each for reference.
 
 ## Targets
 
@@ -300,6 +309,7 @@ ${table(['figure', 'command', 'bench CPU'], [
     ['floors', `\`${r.floor.json ? r.floor.cmd : ''}\``, '—'],
     ['cipher, 1 KiB calls', `\`${r.cipher1k.cmd}\``, '—'],
     ['latency', `\`${r.latency.cmd}\``, benchCpu(r.latency)],
+    ...(r.latencyCold ? [['latency, cold', `\`${r.latencyCold.cmd}\``, benchCpu(r.latencyCold)]] : []),
     ['throughput 1 KiB', `\`${r.tput1k.cmd}\``, benchCpu(r.tput1k)],
     ['throughput 1 KiB, cold', `\`${r.tput1kCold.cmd}\``, benchCpu(r.tput1kCold)],
     ['throughput 64 KiB', `\`${r.tput64k.cmd}\``, benchCpu(r.tput64k)],
