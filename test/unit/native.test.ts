@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { type Socket, connect, createServer } from 'node:net';
 import { describe, it } from 'node:test';
+import { getHeapSpaceStatistics } from 'node:v8';
 import { descriptorOf, nativeSockets } from '../../src/server/native';
 
 const native = nativeSockets();
@@ -22,6 +23,20 @@ describe('native socket helpers', { skip: native === null ? 'not built on this m
     assert.ok(native!.setKeepalive(fd, 1, -1, 10, 5, 0) < 0, 'invalid idle is refused');
     socket.destroy();
     server.close();
+  });
+
+  it('releases memory: the young generation shrinks back after a burst', () => {
+    const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
+    let keep: object[] = [];
+    for (let i = 0; i < 3e6; i++) {
+      keep.push({ i, s: `x${i}` });
+      if (keep.length > 50_000) keep = [];
+    }
+    const grown = young();
+    assert.ok(keep.length <= 50_000);
+    const trimmed = native!.releaseMemory();
+    assert.ok(trimmed === 0 || trimmed === 1);
+    assert.ok(young() < grown, `young generation ${grown} -> ${young()} bytes`);
   });
 
   it('listens on a bare descriptor and duplicates it', () => {
