@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Assembles src/protocol/wasm/cipher.wat into src/protocol/wasm/cipher-wasm-binary.ts,
+// Assembles src/protocol/cipher/wasm/cipher.wat into src/protocol/cipher/wasm/cipher-wasm-binary.ts,
 // which carries the module as base64 so the runtime needs no assembler.
 // Usage: npm run build:wasm
 'use strict';
@@ -8,7 +8,7 @@ const { createHash } = require('node:crypto');
 const { readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
 
-const dir = path.join(__dirname, '..', 'src', 'protocol', 'wasm');
+const dir = path.join(__dirname, '..', 'src', 'protocol', 'cipher', 'wasm');
 const watPath = path.join(dir, 'cipher.wat');
 const outPath = path.join(dir, 'cipher-wasm-binary.ts');
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Runs the whole suite on the built tree: the CLI scripts under test/cli, then the
-// node:test files (unit, property, then integration), and ends with one summary line.
+// node:test files: the module tests (test/<layer>/, beside the layers of src/), then
+// the whole-process tests of test/e2e; it ends with one summary line.
 'use strict';
 const { spawnSync } = require('node:child_process');
-const { readdirSync } = require('node:fs');
+const { readdirSync, statSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
@@ -24,15 +25,26 @@ for (const script of scripts) {
   }
 }
 
+/** Compiled test files under `dir`, depth first, in name order. */
+function testFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const file = path.join(dir, name);
+    if (statSync(file).isDirectory()) out.push(...testFiles(file));
+    else if (name.endsWith('.test.js')) out.push(file);
+  }
+  return out;
+}
+
+const built = path.join(root, 'dist', 'test');
+const e2e = path.join(built, 'e2e');
+const modules = readdirSync(built)
+  .filter((d) => d !== 'e2e' && statSync(path.join(built, d)).isDirectory())
+  .sort()
+  .flatMap((d) => testFiles(path.join(built, d)));
 const node = spawnSync(
   process.execPath,
-  [
-    '--test',
-    '--test-reporter=tap',
-    path.join('dist', 'test', 'unit'),
-    path.join('dist', 'test', 'property'),
-    path.join('dist', 'test', 'integration'),
-  ],
+  ['--test', '--test-reporter=tap', ...[...modules, ...testFiles(e2e)].map((f) => path.relative(root, f))],
   { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 },
 );
 process.stdout.write(node.stdout);

@@ -13,8 +13,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { type CipherEngine, StreamCipher } from '../protocol/cipher';
-import { WasmStreamCipher } from '../protocol/cipher-wasm';
+import { type CipherEngine, StreamCipher } from '../protocol/cipher/stream';
+import { WasmStreamCipher } from '../protocol/cipher/wasm';
 
 const run = promisify(execFile);
 

@@ -10,7 +10,7 @@
  */
 import { type FSWatcher, readFileSync, renameSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { watchInbox, watcherReady } from '../spool/inbox-watch';
+import { watchInbox, watcherReady } from '../spool/watch';
 import { nowMs } from './clock';
 import { HEADER_BYTES, readStamp, stamp } from './payload';
 

@@ -18,7 +18,7 @@ import { type BenchReport, type Row, ratiosOf, renderJson, renderTable } from '.
 import { type Target, describeTarget } from '../bench/target';
 import { runThroughput, throughputRows } from '../bench/throughput';
 import { MAX_MESSAGE } from '../protocol/limits';
-import { defaultConfig } from '../server/config';
+import { defaultConfig } from '../settings/config';
 import { type ClientFlags, addClientOptions, resolveConnectOptions } from './client-options';
 
 interface OutputFlags {

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type ConnectOptions, type TfClient, connect } from '../client';
-import { defaultConfig } from '../server/config';
+import { defaultConfig } from '../settings/config';
 
 export interface ClientFlags {
   host: string;

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { writeKeyPair } from '../server/keys';
+import { writeKeyPair } from '../settings/keys';
 
 export function registerKeygen(program: Command): void {
   program

@@ -3,7 +3,7 @@
 import { Command } from 'commander';
 import { registerBench } from './bench';
 import { registerKeygen } from './keygen';
-import { registerListen } from './listen';
+import { registerReceive } from './receive';
 import { registerPeer } from './peer';
 import { registerSend } from './send';
 import { registerServe } from './serve';
@@ -18,7 +18,7 @@ export function buildProgram(): Command {
   registerKeygen(program);
   registerPeer(program);
   registerSend(program);
-  registerListen(program);
+  registerReceive(program);
   registerSpool(program);
   registerBench(program);
   return program;

@@ -1,9 +1,9 @@
 /** `tfgw serve`: runs the gateway server. */
 import type { Command } from 'commander';
-import { type ServerConfig, loadConfig } from '../server/config';
-import { ensureServerIdentity } from '../server/keys';
-import { Listener } from '../server/listener';
-import { Logger } from '../server/logger';
+import { type ServerConfig, loadConfig } from '../settings/config';
+import { ensureServerIdentity } from '../settings/keys';
+import { Listener } from '../listener/listener';
+import { Logger } from '../log/logger';
 
 interface ServeFlags {
   listen?: string[];

@@ -1,9 +1,9 @@
 /** `tfgw spool`: who is in the gateway and what is queued, read from the spool directory. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultConfig } from '../server/config';
+import { defaultConfig } from '../settings/config';
 import { SpoolLayout } from '../spool/layout';
-import { viewSpool } from '../spool/listing';
+import { viewSpool } from '../spool/view';
 
 export function registerSpool(program: Command): void {
   program

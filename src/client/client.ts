@@ -4,7 +4,7 @@ import { OK } from '../protocol/replies';
 import { TfConnectionError, TfReplyError, TfStateError } from './errors';
 import { identityProblem, toBytes } from './gateway-frame';
 import { GatewayPeer, type GatewayPeerOptions } from './gateway-peer';
-import { GatewaySession } from './gateway-session';
+import { GatewayStay } from './gateway-stay';
 import type { ReplyQueue } from './reply-queue';
 import type { Wire } from './wire';
 
@@ -22,7 +22,7 @@ import type { Wire } from './wire';
 export class TfClient {
   /** Settles when the previous call has written what it had to write. */
   private turn: Promise<unknown> = Promise.resolve();
-  private session: GatewaySession | null = null;
+  private session: GatewayStay | null = null;
   private ending = false;
 
   constructor(
@@ -121,7 +121,7 @@ export class TfClient {
   private openGateway(identity: Buffer, payload: Buffer, options: GatewayPeerOptions): GatewayPeer {
     const reply = payload.toString('utf8');
     if (reply !== OK) throw new TfReplyError('gateway identity', reply);
-    const session = new GatewaySession();
+    const session = new GatewayStay();
     const wire = this.wire;
     const peer = new GatewayPeer(
       identity,
@@ -139,7 +139,7 @@ export class TfClient {
     return peer;
   }
 
-  private leaveGateway(session: GatewaySession): Promise<void> {
+  private leaveGateway(session: GatewayStay): Promise<void> {
     const left = session.requestLeave();
     this.afterTurn(() => {
       const tx = this.wire.tx;

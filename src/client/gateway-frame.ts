@@ -1,4 +1,4 @@
-import type { CipherEngine } from '../protocol/cipher';
+import type { CipherEngine } from '../protocol/cipher/stream';
 import { HEADER_SIZE, MAX_IDENTITY, MAX_MESSAGE } from '../protocol/limits';
 
 /**

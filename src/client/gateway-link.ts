@@ -1,4 +1,4 @@
-import type { CipherEngine } from '../protocol/cipher';
+import type { CipherEngine } from '../protocol/cipher/stream';
 
 /** Where the owning client hands a gateway peer what arrives for it. */
 export interface GatewayReceiver {

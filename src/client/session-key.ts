@@ -1,5 +1,5 @@
 import { type KeyObject, constants, publicEncrypt, randomBytes } from 'node:crypto';
-import { isDegenerateKey } from '../protocol/cipher';
+import { isDegenerateKey } from '../protocol/cipher/stream';
 import { MAX_SESSION_KEY, MIN_SESSION_KEY } from '../protocol/limits';
 
 /** A fresh random session key. Keys that would leave the cipher degenerate are redrawn. */

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import type { CipherEngine } from '../protocol/cipher';
-import { createCipher } from '../protocol/cipher-factory';
+import type { CipherEngine } from '../protocol/cipher/stream';
+import { createCipher } from '../protocol/cipher';
 import { FrameReader } from '../protocol/frame';
 import { BUFFER_SIZE } from '../protocol/limits';
 import { type Deferred, deferred } from './deferred';

@@ -1,4 +1,4 @@
-import type { CipherEngine } from './cipher';
+import type { CipherEngine } from './cipher/stream';
 import { HEADER_SIZE } from './limits';
 
 /**

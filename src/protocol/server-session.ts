@@ -6,8 +6,8 @@
  * the socket, the spool and the clock through `SessionHost`.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { type CipherEngine, isDegenerateKey } from './cipher';
-import { createCipher } from './cipher-factory';
+import { type CipherEngine, isDegenerateKey } from './cipher/stream';
+import { createCipher } from './cipher';
 import { type CommandContext, parseCommand, runCommand } from './commands';
 import { FrameReader, encodeFrame } from './frame';
 import { GATEWAY_EXIT, MAX_IDENTITY, MAX_MESSAGE, MAX_SESSION_KEY, MIN_SESSION_KEY, BUFFER_SIZE } from './limits';

@@ -1,8 +1,8 @@
 /** The spool directory as one object: layout, sending, ownership and cleanup. */
 import { mkdirSync } from 'node:fs';
-import { SpoolCleaner } from './cleanup';
+import { Janitor } from './janitor';
 import { SpoolLayout } from './layout';
-import { MessageWriter } from './message-writer';
+import { Outbox } from './outbox';
 import { Ownership } from './ownership';
 
 export interface SpoolOptions {
@@ -13,15 +13,15 @@ export interface SpoolOptions {
 
 export class Spool {
   readonly layout: SpoolLayout;
-  readonly writer: MessageWriter;
+  readonly outbox: Outbox;
   readonly ownership: Ownership;
-  readonly cleaner: SpoolCleaner;
+  readonly janitor: Janitor;
 
   constructor(readonly options: SpoolOptions) {
     this.layout = new SpoolLayout(options.root);
-    this.writer = new MessageWriter(this.layout);
+    this.outbox = new Outbox(this.layout);
     this.ownership = new Ownership(this.layout, { staleMs: options.staleMs });
-    this.cleaner = new SpoolCleaner(this.layout, this.ownership, options.staleMs);
+    this.janitor = new Janitor(this.layout, this.ownership, options.staleMs);
   }
 
   /** Creates the spool's directories (owner-only: the spool is trusted input). */
@@ -32,4 +32,4 @@ export class Spool {
 }
 
 export type { ConflictPolicy, Claim } from './ownership';
-export type { SendOutcome } from './message-writer';
+export type { SendOutcome } from './outbox';

@@ -8,7 +8,7 @@ start_server
 LISTENER=$!
 PIDS+=("$LISTENER")
 wait_for "grep -q 'listening as orphan-test' '$WORK/listen.err'" || fail "peer joined"
-sessions() { pgrep -f "session-process(\.bundle)?\.js .*$WORK/spool" | while read -r p; do [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" != Z ] && echo "$p"; done | wc -l; }
+sessions() { pgrep -f "session/main(\.bundle)?\.js .*$WORK/spool" | while read -r p; do [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" != Z ] && echo "$p"; done | wc -l; }
 [ "$(sessions)" -ge 2 ] || fail "session processes running"
 kill -9 "$SERVER"
 wait "$SERVER" 2>/dev/null || true

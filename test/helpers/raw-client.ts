@@ -4,7 +4,7 @@
  */
 import { constants, publicEncrypt, randomBytes } from 'node:crypto';
 import { type Socket, connect } from 'node:net';
-import { StreamCipher } from '../../src/protocol/cipher';
+import { StreamCipher } from '../../src/protocol/cipher/stream';
 import { FrameReader, encodeFrame, encodeSignal } from '../../src/protocol/frame';
 
 export class RawClient {

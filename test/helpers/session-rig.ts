@@ -6,7 +6,7 @@
  * that is not exactly one whole frame, or breaks the cipher order, fails at once.
  */
 import assert from 'node:assert/strict';
-import { StreamCipher } from '../../src/protocol/cipher';
+import { StreamCipher } from '../../src/protocol/cipher/stream';
 import type { CommandContext } from '../../src/protocol/commands';
 import { FrameReader, encodeFrame, encodeSignal } from '../../src/protocol/frame';
 import { BUFFER_SIZE } from '../../src/protocol/limits';

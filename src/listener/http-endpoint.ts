@@ -1,0 +1,45 @@
+/** The listener's HTTP endpoint: `/metrics` (Prometheus) and `/healthz`. Off unless an address is set. */
+import { type Server, createServer } from 'node:http';
+import { parseListenAddress } from '../settings/config';
+import { type Snapshot, prometheusText } from './metrics';
+
+export interface Health {
+  ok: boolean;
+  detail: Record<string, unknown>;
+}
+
+export async function startMetricsServer(
+  address: string,
+  snapshot: () => Snapshot,
+  health: () => Health,
+): Promise<{ server: Server; port: number }> {
+  const { host, port } = parseListenAddress(address);
+  const server = createServer((req, res) => {
+    const url = (req.url ?? '/').split('?')[0];
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(prometheusText(snapshot()));
+    } else if (url === '/healthz') {
+      const h = health();
+      res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(h)}\n`);
+    } else {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+    }
+  });
+  // The endpoint must never hold the process up or pile up slow clients.
+  server.headersTimeout = 5000;
+  server.requestTimeout = 5000;
+  server.maxConnections = 64;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address();
+  return { server, port: typeof bound === 'object' && bound ? bound.port : port };
+}

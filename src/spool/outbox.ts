@@ -1,0 +1,111 @@
+/**
+ * The sending half of the file IPC: a message becomes a file in the destination's
+ * inbox, written under the spool's `.tmp/<pid>/` and renamed into place, so that a
+ * reader only ever sees whole files. The rename goes through the identity's link
+ * (`<spool>/<name>/<file>`), so the kernel resolves the link and moves the file in
+ * one step: no separate lookup that a takeover could make stale, and a missing link
+ * is simply "no such peer". Everything is synchronous: a session process serves a
+ * single connection, the calls are short, and doing them in order is what keeps
+ * each sender's messages in order.
+ */
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { identityToName } from './identity-name';
+import { FULL_MARK, type SpoolLayout, messageName } from './layout';
+import { sizeOf } from './fs-safe';
+
+export type SendOutcome = 'queued' | 'no-peer' | 'inbox-full' | 'failed';
+
+/** Destinations whose link path is remembered (a sender usually talks to a few). */
+const LINK_CACHE = 256;
+
+export class Outbox {
+  private seq = 0;
+  private lastMs = 0;
+  private tmpReady = false;
+  private tmpPrefix = '';
+  /** Destination identity (as latin1 text) → its link path in the spool. */
+  private readonly links = new Map<string, string>();
+  /** The last failure's message, for logs. */
+  lastError = '';
+
+  constructor(
+    private readonly layout: SpoolLayout,
+    private readonly pid: number = process.pid,
+  ) {}
+
+  /** Queues `message` for the session that holds `destination` right now. */
+  send(destination: Uint8Array, message: Uint8Array): SendOutcome {
+    const link = this.linkOf(destination);
+    // Through the link: there when the peer is in the gateway and its inbox is full.
+    if (sizeOf(`${link}/${FULL_MARK}`) !== null) return 'inbox-full';
+
+    const ms = Math.max(this.lastMs, Date.now());
+    this.lastMs = ms;
+    const file = messageName(ms, this.pid, ++this.seq);
+    const tmp = this.tmpPath(file);
+    try {
+      this.writeTemporary(tmp, message);
+    } catch (err) {
+      this.lastError = String(err);
+      rmSync(tmp, { force: true });
+      return 'failed';
+    }
+    try {
+      renameSync(tmp, `${link}/${file}`);
+      return 'queued';
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      // No link (the peer is not in the gateway), or its inbox went away meanwhile.
+      if (code === 'ENOENT' || code === 'ENOTDIR') return 'no-peer';
+      this.lastError = String(err);
+      return 'failed';
+    }
+  }
+
+  private linkOf(destination: Uint8Array): string {
+    const key = Buffer.from(destination.buffer, destination.byteOffset, destination.byteLength).toString('latin1');
+    let link = this.links.get(key);
+    if (link === undefined) {
+      if (this.links.size >= LINK_CACHE) this.links.clear();
+      link = this.layout.link(identityToName(destination));
+      this.links.set(key, link);
+    }
+    return link;
+  }
+
+  /** Removes this process's temporary directory (at exit). */
+  dispose(): void {
+    if (this.tmpReady) rmSync(this.layout.tmpDir(this.pid), { recursive: true, force: true });
+    this.tmpReady = false;
+  }
+
+  private writeTemporary(tmp: string, message: Uint8Array): void {
+    let fd: number;
+    try {
+      fd = openSync(tmp, 'w', 0o600);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      // Someone removed our temporary directory (a sweep, an operator): make it again once.
+      this.tmpReady = false;
+      fd = openSync(this.tmpPath(tmp.slice(this.tmpPrefix.length)), 'w', 0o600);
+    }
+    try {
+      let done = 0;
+      while (done < message.length) done += writeSync(fd, message, done, message.length - done);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  private tmpPath(file: string): string {
+    if (!this.tmpReady) {
+      const dir = this.layout.tmpDir(this.pid);
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      this.tmpPrefix = `${dir}/`;
+      this.tmpReady = true;
+    }
+    return this.tmpPrefix + file;
+  }
+}
+

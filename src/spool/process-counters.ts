@@ -1,0 +1,53 @@
+/** Counters of one session process, published in its run record for the metrics endpoint. */
+import type { SendOutcome } from './outbox';
+
+/** Why a message was not delivered: no such peer, its inbox full, a spool failure, or it left first. */
+export type DropReason = Exclude<SendOutcome, 'queued'> | 'peer-left';
+
+export class ProcessCounters {
+  handshakesOk = 0;
+  handshakesFailed = 0;
+  violations = 0;
+  /** Times reading was paused by the inbound rate limit. */
+  rateLimited = 0;
+  /** Clients disconnected because their inbox stayed full. */
+  slowReceivers = 0;
+  /** 1 while this process's client is in the gateway. */
+  peers = 0;
+  /** Files waiting in this process's inbox, as last seen. */
+  inboxDepth = 0;
+  bytesIn = 0;
+  bytesOut = 0;
+  sent = 0;
+  sentBytes = 0;
+  delivered = 0;
+  deliveredBytes = 0;
+  dropped: Record<DropReason, number> = { 'no-peer': 0, 'inbox-full': 0, failed: 0, 'peer-left': 0 };
+
+  count(outcome: SendOutcome, bytes: number): void {
+    if (outcome === 'queued') {
+      this.sent++;
+      this.sentBytes += bytes;
+    } else {
+      this.dropped[outcome]++;
+    }
+  }
+}
+
+/** Adds `from` into `into`, field by field (gauges excluded). */
+export function addStats(into: ProcessCounters, from: ProcessCounters): void {
+  into.handshakesOk += from.handshakesOk ?? 0;
+  into.handshakesFailed += from.handshakesFailed ?? 0;
+  into.violations += from.violations ?? 0;
+  into.rateLimited += from.rateLimited ?? 0;
+  into.slowReceivers += from.slowReceivers ?? 0;
+  into.bytesIn += from.bytesIn ?? 0;
+  into.bytesOut += from.bytesOut ?? 0;
+  into.sent += from.sent ?? 0;
+  into.sentBytes += from.sentBytes ?? 0;
+  into.delivered += from.delivered ?? 0;
+  into.deliveredBytes += from.deliveredBytes ?? 0;
+  for (const reason of Object.keys(into.dropped) as DropReason[]) {
+    into.dropped[reason] += from.dropped?.[reason] ?? 0;
+  }
+}
