@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Long randomized runs of the property tests (test/property/), for as long as a time
+// Long randomized runs of the property tests (test/**/*.property.test.ts), for as long as a time
 // budget allows. Each round runs the whole property suite with a fresh seed and many
 // more runs per property than `npm test` does, and prints that seed first, so a
 // failing round is reproduced with exactly the command it prints.
@@ -12,6 +12,7 @@
 'use strict';
 const { spawnSync } = require('node:child_process');
 const { randomInt } = require('node:crypto');
+const { readdirSync, statSync } = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
@@ -21,16 +22,28 @@ if (!(budgetMs > 0)) {
   process.exit(2);
 }
 const numRuns = process.env.FC_NUM_RUNS || '20x';
+
+/** The compiled property tests: every `*.property.test.js` under dist/test, in name order. */
+function propertyFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir).sort()) {
+    const file = path.join(dir, name);
+    if (statSync(file).isDirectory()) out.push(...propertyFiles(file));
+    else if (name.endsWith('.property.test.js')) out.push(path.relative(root, file));
+  }
+  return out;
+}
+const files = propertyFiles(path.join(root, 'dist', 'test'));
 const deadline = Date.now() + budgetMs;
 
 let round = 0;
 let seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : randomInt(0x7fffffff);
 while (Date.now() < deadline) {
   round += 1;
-  const command = `FC_SEED=${seed} FC_NUM_RUNS=${numRuns} node --test dist/test/property`;
+  const command = `FC_SEED=${seed} FC_NUM_RUNS=${numRuns} node --test ${files.join(' ')}`;
   process.stdout.write(`fuzz round ${round}: ${command}\n`);
   const started = Date.now();
-  const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', path.join('dist', 'test', 'property')], {
+  const run = spawnSync(process.execPath, ['--test', '--test-reporter=spec', ...files], {
     cwd: root,
     env: { ...process.env, FC_SEED: String(seed), FC_NUM_RUNS: numRuns },
     encoding: 'utf8',
