@@ -11,7 +11,8 @@ export function parseListenAddress(text: string): Address {
   if (!m) throw new Error(`bad listen address ${text}`);
   const port = Number(m[3]);
   if (port > 65535) throw new Error(`bad port in ${text}`);
-  const host = m[1] ?? (m[2] || '0.0.0.0');
+  // No host (`:port`, `port`): every IPv4 address.
+  const host = m[1] || m[2] || '0.0.0.0';
   return { host, port };
 }
 
