@@ -45,7 +45,7 @@ const RETIRE_AFTER_MS = 10_000;
 export class Listener {
   readonly spool: Spool;
   readonly sessions: SessionPool;
-  readonly model: 'prefork' | 'spawn';
+  readonly model: ServerConfig['processModel'];
   private readonly native: NativeSockets | null;
   private readonly servers: Server[] = [];
   private readonly listenFds: number[] = [];
