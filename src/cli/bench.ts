@@ -18,7 +18,7 @@ import { type BenchReport, type Row, ratiosOf, renderJson, renderTable } from '.
 import { type Target, describeTarget } from '../bench/target';
 import { runThroughput, throughputRows } from '../bench/throughput';
 import { MAX_MESSAGE } from '../protocol/limits';
-import { defaultConfig } from '../settings/config';
+import { localDefault } from '../settings/table';
 import { type ClientFlags, addClientOptions, resolveConnectOptions } from './client-options';
 
 interface OutputFlags {
@@ -64,7 +64,7 @@ function resolveTarget(flags: RunFlags): Target {
 
 /** Where the file-IPC floor runs: the spool given, else tfgw's default spool. */
 function floorSpool(flags: { spool?: string }): string {
-  return path.resolve(flags.spool ?? process.env.TFGW_SPOOL ?? defaultConfig().spool);
+  return path.resolve(flags.spool ?? localDefault('spool'));
 }
 
 /** A fresh identity prefix, so runs side by side never share identities. */

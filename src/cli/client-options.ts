@@ -3,7 +3,11 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { type ConnectOptions, type TfClient, connect } from '../client';
-import { defaultConfig } from '../settings/config';
+import { parseListenAddress } from '../settings/address';
+import { defaultOf, localDefault } from '../settings/table';
+
+/** The port a local `tfgw serve` listens on when given no address. */
+const DEFAULT_PORT = String(parseListenAddress(defaultOf('listen')[0]!).port);
 
 export interface ClientFlags {
   host: string;
@@ -17,8 +21,8 @@ export interface ClientFlags {
 export function addClientOptions(cmd: Command): Command {
   return cmd
     .option('-H, --host <host>', 'server host', process.env.TFGW_HOST ?? '127.0.0.1')
-    .option('-p, --port <port>', 'server port', process.env.TFGW_PORT ?? '10346')
-    .option('--proto <version>', 'protocol version', process.env.TFGW_PROTO ?? '0.0')
+    .option('-p, --port <port>', 'server port', process.env.TFGW_PORT ?? DEFAULT_PORT)
+    .option('--proto <version>', 'protocol version', localDefault('proto'))
     .option('--public-key <file>', "server's public key PEM (default: <data-dir>/public.pem)")
     .option('--hash <hash>', 'hash string (default: TFGW_HASH or <data-dir>/hash)')
     .option('--data-dir <dir>', 'a local server data dir to read the key and hash from (default: <repo>/data)');
@@ -26,7 +30,7 @@ export function addClientOptions(cmd: Command): Command {
 
 /** The server's address, key and hash from the flags, falling back on a local server's data dir. */
 export function resolveConnectOptions(flags: ClientFlags): ConnectOptions {
-  const dataDir = path.resolve(flags.dataDir ?? process.env.TFGW_DATA_DIR ?? defaultConfig().dataDir);
+  const dataDir = path.resolve(flags.dataDir ?? localDefault('dataDir'));
   const publicKey = readFileSync(flags.publicKey ?? path.join(dataDir, 'public.pem'), 'utf8');
   const hash = flags.hash ?? process.env.TFGW_HASH ?? readFileSync(path.join(dataDir, 'hash'), 'utf8').trim();
   const port = Number(flags.port);

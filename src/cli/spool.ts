@@ -1,7 +1,7 @@
 /** `tfgw spool`: who is in the gateway and what is queued, read from the spool directory. */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { defaultConfig } from '../settings/config';
+import { localDefault } from '../settings/table';
 import { SpoolLayout } from '../spool/layout';
 import { viewSpool } from '../spool/view';
 
@@ -12,7 +12,7 @@ export function registerSpool(program: Command): void {
     .option('--spool <dir>', 'spool directory (default: TFGW_SPOOL or <repo>/spool)')
     .option('--json', 'print JSON')
     .action((flags: { spool?: string; json?: boolean }) => {
-      const root = path.resolve(flags.spool ?? process.env.TFGW_SPOOL ?? defaultConfig().spool);
+      const root = path.resolve(flags.spool ?? localDefault('spool'));
       const view = viewSpool(new SpoolLayout(root));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);

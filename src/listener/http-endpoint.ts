@@ -1,6 +1,6 @@
 /** The listener's HTTP endpoint: `/metrics` (Prometheus) and `/healthz`. Off unless an address is set. */
 import { type Server, createServer } from 'node:http';
-import { parseListenAddress } from '../settings/config';
+import { parseListenAddress } from '../settings/address';
 import { type Snapshot, prometheusText } from './metrics';
 
 export interface Health {

@@ -17,32 +17,14 @@ import type { Server as HttpServer } from 'node:http';
 import { isIP } from 'node:net';
 import { type Server, type Socket, createServer } from 'node:net';
 import { Spool } from '../spool';
-import { type ServerConfig, parseListenAddress } from '../settings/config';
+import { formatAddress, parseListenAddress } from '../settings/address';
+import { LIVE_SETTINGS, type ServerConfig } from '../settings/table';
 import type { Logger } from '../log/logger';
 import { gather } from './metrics';
 import { startMetricsServer } from './http-endpoint';
 import { type NativeSockets, nativeSockets } from '../native';
 import { SessionPool } from './pool';
 import { sessionSettings } from '../settings/session-settings';
-
-/** Settings a running server can take on SIGHUP; the others need a restart. */
-export const LIVE_SETTINGS: (keyof ServerConfig)[] = [
-  'maxSessions',
-  'maxPeers',
-  'spareSessions',
-  'recycleAfter',
-  'conflictPolicy',
-  'handshakeTimeoutMs',
-  'handshakeFrameLimit',
-  'idleTimeoutMs',
-  'acceptDegenerateKeys',
-  'inboxMaxFiles',
-  'inboxMaxBytes',
-  'slowReceiverTimeoutMs',
-  'rateLimitBytes',
-  'shutdownDrainMs',
-  'logLevel',
-];
 
 export interface ListenerOptions {
   config: ServerConfig;
@@ -63,7 +45,7 @@ const RETIRE_AFTER_MS = 10_000;
 export class Listener {
   readonly spool: Spool;
   readonly sessions: SessionPool;
-  readonly model: 'prefork' | 'spawn';
+  readonly model: ServerConfig['processModel'];
   private readonly native: NativeSockets | null;
   private readonly servers: Server[] = [];
   private readonly listenFds: number[] = [];
@@ -167,7 +149,7 @@ export class Listener {
     const needsRestart: string[] = [];
     for (const key of Object.keys(incoming)) {
       if (JSON.stringify(current[key]) === JSON.stringify(incoming[key])) continue;
-      if ((LIVE_SETTINGS as string[]).includes(key)) {
+      if ((LIVE_SETTINGS as readonly string[]).includes(key)) {
         applied.push(`${key}=${JSON.stringify(incoming[key])}`);
         current[key] = incoming[key];
       } else {
@@ -332,10 +314,6 @@ export class Listener {
     rmSync(this.spool.layout.tmpDir(process.pid), { recursive: true, force: true });
     log.info('stopped');
   }
-}
-
-function formatAddress(a: { host: string; port: number }): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }
 
 function sleep(ms: number): Promise<void> {

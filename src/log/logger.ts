@@ -1,5 +1,5 @@
 /** Structured logs to stderr, as text lines or JSON lines, from every process. */
-import type { LogFormat, LogLevel } from '../settings/config';
+import type { LogFormat, LogLevel } from '../settings/values';
 
 const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 

@@ -1,48 +1,13 @@
-/** What a session process needs to know, handed to it on its command line at start. */
-import type { ServerConfig } from './config';
+/**
+ * What a session process needs to know, handed to it on its command line at start:
+ * the settings the table marks for sessions, plus the private key's file.
+ */
+import { SESSION_SETTINGS, type ServerConfig, type SessionKey } from './table';
 
-export type SessionSettings = Pick<
-  ServerConfig,
-  | 'proto'
-  | 'hash'
-  | 'spool'
-  | 'conflictPolicy'
-  | 'handshakeTimeoutMs'
-  | 'handshakeFrameLimit'
-  | 'idleTimeoutMs'
-  | 'acceptDegenerateKeys'
-  | 'staleMs'
-  | 'inboxMaxFiles'
-  | 'inboxMaxBytes'
-  | 'slowReceiverTimeoutMs'
-  | 'rateLimitBytes'
-  | 'maxPeers'
-  | 'recycleAfter'
-  | 'shutdownDrainMs'
-  | 'logLevel'
-  | 'logFormat'
-> & { privateKeyFile: string };
+export type SessionSettings = Pick<ServerConfig, SessionKey> & { privateKeyFile: string };
 
+/** `hash` is the effective one (generated on first start when the setting is empty). */
 export function sessionSettings(config: ServerConfig, privateKeyFile: string, hash: string): SessionSettings {
-  return {
-    proto: config.proto,
-    hash,
-    spool: config.spool,
-    conflictPolicy: config.conflictPolicy,
-    handshakeTimeoutMs: config.handshakeTimeoutMs,
-    handshakeFrameLimit: config.handshakeFrameLimit,
-    idleTimeoutMs: config.idleTimeoutMs,
-    acceptDegenerateKeys: config.acceptDegenerateKeys,
-    staleMs: config.staleMs,
-    inboxMaxFiles: config.inboxMaxFiles,
-    inboxMaxBytes: config.inboxMaxBytes,
-    slowReceiverTimeoutMs: config.slowReceiverTimeoutMs,
-    rateLimitBytes: config.rateLimitBytes,
-    maxPeers: config.maxPeers,
-    recycleAfter: config.recycleAfter,
-    shutdownDrainMs: config.shutdownDrainMs,
-    logLevel: config.logLevel,
-    logFormat: config.logFormat,
-    privateKeyFile,
-  };
+  const picked = Object.fromEntries(SESSION_SETTINGS.map((key) => [key, config[key]])) as Pick<ServerConfig, SessionKey>;
+  return { ...picked, hash, privateKeyFile };
 }

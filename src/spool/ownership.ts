@@ -17,8 +17,9 @@ import { listDir } from './fs-safe';
 import { EVICTED_MARK, type SpoolLayout, claimName, isMessageName } from './layout';
 import { inboxAlive, inboxLockOptions } from './liveness';
 import { makeOwnerRecord, writeOwnerRecord } from './owner-record';
+import type { ConflictPolicy } from '../settings/values';
 
-export type ConflictPolicy = 'takeover' | 'refuse';
+export type { ConflictPolicy };
 
 export interface OwnershipOptions {
   /** A claim whose lock has not been refreshed for this long is dead. */

@@ -1,0 +1,63 @@
+/**
+ * The kinds of values a setting takes: how each is read from text (an environment
+ * variable, a flag's argument, a value of the config file) and checked, and the
+ * enumerations other layers share (the spool's conflict policy, the logger's level
+ * and format), declared here once.
+ */
+
+export const CONFLICT_POLICIES = ['takeover', 'refuse'] as const;
+export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+/** `prefork`: processes started ahead of need accept connections themselves; `spawn`: one started per connection. */
+export const PROCESS_MODELS = ['prefork', 'spawn'] as const;
+export type ProcessModel = (typeof PROCESS_MODELS)[number];
+
+/** Reads a setting from text; throws an error saying what was expected. */
+export interface Parser<T> {
+  /** One text value. */
+  one(text: string): T;
+  /** Several (a repeated flag, a JSON array); absent: the setting takes a single value. */
+  many?(texts: string[]): T;
+}
+
+export function int(min: number, max: number): Parser<number> {
+  return {
+    one(text) {
+      const n = Number(text);
+      if (!Number.isInteger(n) || n < min || n > max) throw new Error(`expected an integer in ${min}..${max}`);
+      return n;
+    },
+  };
+}
+
+export function oneOf<const V extends string>(...values: readonly V[]): Parser<V> {
+  return {
+    one(text) {
+      if (!(values as readonly string[]).includes(text)) throw new Error(`expected one of ${values.join(', ')}`);
+      return text as V;
+    },
+  };
+}
+
+export const str: Parser<string> = { one: (text) => text };
+
+export const bool: Parser<boolean> = {
+  one(text) {
+    if (/^(1|true|yes|on)$/i.test(text)) return true;
+    if (/^(0|false|no|off)$/i.test(text)) return false;
+    throw new Error('expected true or false');
+  },
+};
+
+/** Comma-separated; a repeated flag or a JSON array adds up the items of each. */
+export const list: Parser<string[]> = {
+  one: (text) =>
+    text
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  many: (texts) => texts.flatMap((text) => list.one(text)),
+};
