@@ -4,7 +4,6 @@
  * client-session). It adds write backpressure, corking of the writes of one turn
  * of the event loop, and one record of how and why the connection closed.
  */
-import type { Socket } from 'node:net';
 import { type Deferred, deferred } from './deferred';
 import { TfConnectionError } from './errors';
 
@@ -14,6 +13,19 @@ export interface WireSink {
   data(chunk: Buffer): void;
   /** The connection is gone. `expected` is true when this side closed it on purpose. */
   closed(error: Error, expected: boolean): void;
+}
+
+/** The part of `net.Socket` a `Wire` uses (a test can stand in for it). */
+export interface WireSocket {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  cork(): void;
+  uncork(): void;
+  write(bytes: Buffer): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  readonly destroyed: boolean;
 }
 
 /**
@@ -29,7 +41,7 @@ export class Wire {
   private corked = false;
   private readonly whenClosed = deferred<void>();
 
-  constructor(private readonly socket: Socket) {
+  constructor(private readonly socket: WireSocket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', (error: Error) => {

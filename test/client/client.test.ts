@@ -210,6 +210,30 @@ describe('gateway', () => {
     assert.equal(await late, 'late');
   });
 
+  it('enters again right after leave() without waiting for it', async () => {
+    const client = await open();
+    const first = await client.enterGateway('first-stay');
+    const left = first.leave();
+    const second = await client.enterGateway('second-stay');
+    await left;
+    assert.equal(first.state, 'left');
+    assert.equal(second.state, 'open');
+    const got = second.receive(1);
+    assert.equal(fake.deliverRaw('second-stay', Buffer.from('to the second')), true);
+    assert.equal(String((await got)[0]), 'to the second');
+    await second.leave();
+    assert.equal(await client.command('ECHO back'), 'back');
+  });
+
+  it('refuses sends once end() has gone out', async () => {
+    const client = await open();
+    const peer = await client.enterGateway('sender-ending');
+    const ended = client.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    await assert.rejects(peer.send('anyone', 'x'), TfConnectionError);
+    await ended;
+  });
+
   it('end() inside the gateway leaves it, closes and ends the peer cleanly', async () => {
     const client = await open();
     const peer = await client.enterGateway('ender');
