@@ -1,12 +1,35 @@
-import { encodeFrame, encodeSignal } from '../protocol/frame';
-import { GATEWAY_EXIT } from '../protocol/limits';
-import { OK } from '../protocol/replies';
+/**
+ * The promise-shaped client over one socket: it turns calls into steps of the
+ * pure client-session (src/protocol/client-session.ts) and the session's events
+ * into settled promises and gateway peer events. The protocol itself (what is
+ * written, which frame answers what) is the session's; the order of calls, the
+ * errors callers see and the stay's peer object are this file's.
+ */
+import { randomBytes } from 'node:crypto';
+import {
+  type ClientEvent,
+  ClientSession,
+  type ClientSessionHost,
+  type ClientSessionOptions,
+} from '../protocol/client-session';
+import { identityProblem, toBytes } from '../protocol/frame';
+import { type Deferred, deferred } from './deferred';
 import { TfConnectionError, TfReplyError, TfStateError } from './errors';
-import { identityProblem, toBytes } from './gateway-frame';
-import { GatewayPeer, type GatewayPeerOptions } from './gateway-peer';
-import { GatewayStay } from './gateway-stay';
-import type { ReplyQueue } from './reply-queue';
+import { GatewayPeer, type GatewayPeerOptions, type GatewayReceiver } from './gateway-peer';
 import type { Wire } from './wire';
+
+/** The open stay: its peer's receiver, and the leave waiting for its token. */
+interface Stay {
+  receiver: GatewayReceiver | null;
+  left: Deferred<void> | null;
+}
+
+/** `enterGateway` waiting for the stay to open. */
+interface Entry {
+  identity: Buffer;
+  options: GatewayPeerOptions;
+  done: Deferred<GatewayPeer>;
+}
 
 /**
  * An authenticated TFProtocol connection in the command interface (create it with
@@ -20,19 +43,32 @@ import type { Wire } from './wire';
  * answered after it completes.
  */
 export class TfClient {
+  private readonly session: ClientSession;
   /** Settles when the previous call has written what it had to write. */
   private turn: Promise<unknown> = Promise.resolve();
-  private session: GatewayStay | null = null;
+  private readonly replies = new Map<number, Deferred<Buffer>>();
+  private entry: Entry | null = null;
+  private stay: Stay | null = null;
   private ending = false;
 
+  /** Starts the connection sequence on `wire`; `ready` settles when it is over. */
   constructor(
     private readonly wire: Wire,
-    private readonly replies: ReplyQueue,
+    options: ClientSessionOptions,
+    private ready: Deferred<void> | null,
   ) {
+    const host: ClientSessionHost = {
+      write: (bytes) => {
+        wire.send(bytes);
+      },
+      event: (event) => this.onEvent(event),
+    };
+    this.session = new ClientSession(options, host);
     wire.attach({
-      frame: (payload) => this.onFrame(payload),
+      data: (chunk) => this.session.receive(chunk),
       closed: (error, expected) => this.onClosed(error, expected),
     });
+    if (!wire.closed) this.session.start();
   }
 
   /** True once the connection is gone. */
@@ -42,7 +78,7 @@ export class TfClient {
 
   /** True while a gateway stay is open or being left. */
   get inGateway(): boolean {
-    return this.session !== null;
+    return this.stay !== null;
   }
 
   /** Sends one command and resolves with the text of its reply. */
@@ -61,12 +97,12 @@ export class TfClient {
     const id = Buffer.from(toBytes(identity));
     const problem = identityProblem(id);
     if (problem) return Promise.reject(new RangeError(problem));
-    return this.inTurn(async () => {
-      const answer = (await this.request('XS_GATEWAY')).toString('utf8');
-      if (answer !== OK) throw new TfReplyError('XS_GATEWAY', answer);
-      const claimed = this.replies.expectWith((payload) => this.openGateway(id, payload, options));
-      this.wire.send(encodeFrame(id, this.wire.tx));
-      return claimed;
+    return this.inTurn(() => {
+      this.checkCommands();
+      const entry: Entry = { identity: id, options, done: deferred<GatewayPeer>() };
+      this.entry = entry;
+      this.session.enterGateway(id);
+      return entry.done.promise;
     });
   }
 
@@ -78,9 +114,8 @@ export class TfClient {
     if (!this.ending && !this.wire.closed) {
       this.ending = true;
       this.afterTurn(() => {
-        const tx = this.wire.tx;
-        if (this.session && !this.session.exitWritten) this.wire.send(encodeSignal(GATEWAY_EXIT, tx));
-        this.wire.send(encodeFrame('END', tx));
+        if (this.wire.closed) return;
+        this.session.end();
         this.wire.end();
       });
     }
@@ -105,69 +140,119 @@ export class TfClient {
     return result;
   }
 
-  /** Writes a command now and returns the promise of its reply. */
-  private request(text: string): Promise<Buffer> {
-    const closed = this.wire.closeError;
-    if (closed) throw closed;
-    if (this.session && !this.session.exitWritten) {
-      throw new TfStateError('inside the gateway: leave it before sending commands');
-    }
-    const reply = this.replies.expect();
-    this.wire.send(encodeFrame(text, this.wire.tx));
-    return reply;
-  }
-
-  /** Runs synchronously on the identity reply, so deliveries right behind it reach the peer. */
-  private openGateway(identity: Buffer, payload: Buffer, options: GatewayPeerOptions): GatewayPeer {
-    const reply = payload.toString('utf8');
-    if (reply !== OK) throw new TfReplyError('gateway identity', reply);
-    const session = new GatewayStay();
-    const wire = this.wire;
-    const peer = new GatewayPeer(
-      identity,
-      {
-        get tx() {
-          return wire.tx!;
-        },
-        write: (bytes) => wire.write(bytes),
-        leave: () => this.leaveGateway(session),
-        bind: (receiver) => session.bind(receiver),
-      },
-      options,
-    );
-    this.session = session;
-    return peer;
-  }
-
-  private leaveGateway(session: GatewayStay): Promise<void> {
-    const left = session.requestLeave();
-    this.afterTurn(() => {
-      const tx = this.wire.tx;
-      if (this.session === session && tx) this.wire.send(session.leaveSequence(tx));
-    });
-    return left;
-  }
-
   /** Queues a write that nobody awaits; the turn chain itself never rejects. */
   private afterTurn(write: () => void): void {
     this.turn = this.turn.then(write).catch(() => undefined);
   }
 
-  private onFrame(payload: Buffer): void {
-    const session = this.session;
-    if (session) {
-      if (!session.accept(payload)) this.session = null;
-      return;
-    }
-    if (!this.replies.deliver(payload)) {
-      this.wire.destroy(new TfConnectionError('server sent a frame that answers no request'));
+  /** Throws what a caller must see when a command cannot be written now. */
+  private checkCommands(): void {
+    const closed = this.wire.closeError;
+    if (closed) throw closed;
+    if (!this.session.acceptsCommands) {
+      throw new TfStateError('inside the gateway: leave it before sending commands');
     }
   }
 
+  /** Writes a command now and returns the promise of its reply. */
+  private request(text: string): Promise<Buffer> {
+    this.checkCommands();
+    const reply = deferred<Buffer>();
+    this.replies.set(this.session.command(text), reply);
+    return reply.promise;
+  }
+
+  private leave(stay: Stay): Promise<void> {
+    stay.left = deferred<void>();
+    // Whoever asked holds this promise; a rejection nobody awaits is not an error here.
+    stay.left.promise.catch(() => undefined);
+    this.afterTurn(() => {
+      if (this.stay === stay && this.session.inStay && !this.wire.closed) {
+        this.session.leave(`tfgw-leave-${randomBytes(16).toString('hex')}`);
+      }
+    });
+    return stay.left.promise;
+  }
+
+  private onEvent(event: ClientEvent): void {
+    switch (event.kind) {
+      case 'ready':
+        this.ready?.resolve();
+        this.ready = null;
+        return;
+      case 'refused':
+        this.failStep(new TfReplyError(event.step, event.reply));
+        return;
+      case 'reply':
+        this.replies.get(event.id)?.resolve(event.payload);
+        this.replies.delete(event.id);
+        return;
+      case 'entered':
+        this.entered();
+        return;
+      case 'delivery':
+        this.stay?.receiver?.message(event.payload);
+        return;
+      case 'left':
+        this.left();
+        return;
+      case 'violation':
+        this.wire.destroy(new TfConnectionError(event.reason));
+        return;
+    }
+  }
+
+  /** Rejects the connection sequence or the gateway entry waiting for its answer. */
+  private failStep(error: Error): void {
+    const waiting = this.ready ?? this.entry?.done;
+    this.ready = null;
+    this.entry = null;
+    waiting?.reject(error);
+  }
+
+  /** Runs synchronously on the identity reply, so deliveries right behind it reach the peer. */
+  private entered(): void {
+    const entry = this.entry!;
+    this.entry = null;
+    const stay: Stay = { receiver: null, left: null };
+    this.stay = stay;
+    const peer = new GatewayPeer(
+      entry.identity,
+      {
+        send: (destination, message) => this.sendInStay(destination, message),
+        leave: () => this.leave(stay),
+        bind: (receiver) => {
+          stay.receiver = receiver;
+        },
+      },
+      entry.options,
+    );
+    entry.done.resolve(peer);
+  }
+
+  private sendInStay(destination: Uint8Array, message: Uint8Array): Promise<void> {
+    if (!this.session.inStay) {
+      return Promise.reject(this.wire.closeError ?? new TfConnectionError('connection is closing'));
+    }
+    return this.wire.write(this.session.encodeSend(destination, message));
+  }
+
+  private left(): void {
+    const stay = this.stay;
+    this.stay = null;
+    stay?.receiver?.end(null, true);
+    stay?.left?.resolve();
+  }
+
   private onClosed(error: Error, expected: boolean): void {
-    this.replies.failAll(error);
-    const session = this.session;
-    this.session = null;
-    session?.close(error, expected);
+    this.session.abort();
+    const replies = [...this.replies.values()];
+    this.replies.clear();
+    for (const reply of replies) reply.reject(error);
+    this.failStep(error);
+    const stay = this.stay;
+    this.stay = null;
+    stay?.receiver?.end(expected ? null : error, false);
+    stay?.left?.reject(error);
   }
 }

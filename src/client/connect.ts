@@ -1,10 +1,14 @@
-import type { KeyObject } from 'node:crypto';
+/**
+ * Opening a client connection: the session key drawn and sealed before any
+ * socket exists, the TCP connect, and the connection sequence under one timeout.
+ */
+import { type KeyObject, constants, publicEncrypt, randomBytes } from 'node:crypto';
 import { type Socket, connect as connectSocket } from 'node:net';
+import { isDegenerateKey } from '../protocol/cipher/stream';
+import { MAX_SESSION_KEY, MIN_SESSION_KEY } from '../protocol/limits';
 import { TfClient } from './client';
+import { deferred } from './deferred';
 import { TfConnectionError } from './errors';
-import { handshake } from './handshake';
-import { ReplyQueue } from './reply-queue';
-import { drawSessionKey, sealSessionKey } from './session-key';
 import { Wire } from './wire';
 
 export interface ConnectOptions {
@@ -44,16 +48,14 @@ export async function connect(options: ConnectOptions): Promise<TfClient> {
   }, timeoutMs);
   try {
     await connected(socket);
-    const wire = new Wire(socket);
-    const replies = new ReplyQueue();
-    wire.attach({
-      frame: (payload) => {
-        if (!replies.deliver(payload)) wire.destroy(new TfConnectionError('unexpected frame during the handshake'));
-      },
-      closed: (error) => replies.failAll(error),
-    });
-    await handshake(wire, replies, { version: options.version, hash: options.hash, sessionKey, sealedKey });
-    return new TfClient(wire, replies);
+    const ready = deferred<void>();
+    const client = new TfClient(
+      new Wire(socket),
+      { version: options.version, hash: options.hash, sessionKey, sealedKey },
+      ready,
+    );
+    await ready.promise;
+    return client;
   } catch (error) {
     socket.destroy();
     throw error;
@@ -75,4 +77,19 @@ function connected(socket: Socket): Promise<void> {
     socket.once('connect', onConnect);
     socket.once('error', onError);
   });
+}
+
+/** A fresh random session key. Keys that would leave the cipher degenerate are redrawn. */
+function drawSessionKey(length: number): Buffer {
+  if (!Number.isInteger(length) || length < MIN_SESSION_KEY || length > MAX_SESSION_KEY) {
+    throw new RangeError(`session key length must be an integer from ${MIN_SESSION_KEY} to ${MAX_SESSION_KEY}`);
+  }
+  let key = randomBytes(length);
+  while (isDegenerateKey(key)) key = randomBytes(length);
+  return key;
+}
+
+/** Encrypts the session key for the server: RSA with OAEP padding, SHA-1 and MGF1-SHA-1. */
+function sealSessionKey(sessionKey: Buffer, publicKey: string | KeyObject): Buffer {
+  return publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, sessionKey);
 }

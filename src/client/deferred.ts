@@ -1,3 +1,4 @@
+/** The one promise helper the client shell needs: settling a promise from outside it, when an event arrives. */
 /** A promise together with the functions that settle it. */
 export interface Deferred<T> {
   readonly promise: Promise<T>;

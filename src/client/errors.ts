@@ -1,3 +1,4 @@
+/** The three errors the client library rejects with, so callers can tell a refusal, a broken connection and a misuse apart. */
 import { failureCode } from '../protocol/replies';
 
 /**

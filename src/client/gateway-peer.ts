@@ -1,8 +1,30 @@
+/**
+ * The caller's handle on one stay in the gateway: sends, the delivered messages
+ * (as events and as a pull queue) and the leave. The client that owns the
+ * connection does the protocol; the peer only holds the stay's state for callers.
+ */
 import { EventEmitter } from 'node:events';
+import { identityProblem, messageProblem, toBytes } from '../protocol/frame';
 import { TfStateError } from './errors';
-import { encodeGatewayMessage, identityProblem, messageProblem, toBytes } from './gateway-frame';
-import type { GatewayLink } from './gateway-link';
 import { MessageStream } from './message-stream';
+
+/** Where the owning client hands a gateway peer what arrives for it. */
+export interface GatewayReceiver {
+  /** One delivered message. */
+  message(payload: Buffer): void;
+  /** The stay is over: `left` after a completed leave, otherwise the connection closed. */
+  end(error: Error | null, left: boolean): void;
+}
+
+/** What a `GatewayPeer` needs from the client that owns the connection. */
+export interface GatewayLink {
+  /** Enciphers and writes one gateway send; resolves once the socket has accepted the bytes. */
+  send(destination: Uint8Array, message: Uint8Array): Promise<void>;
+  /** Runs the leave sequence; resolves when the client is back in command mode. */
+  leave(): Promise<void>;
+  /** Registers the receiver; called once, by the peer's constructor. */
+  bind(receiver: GatewayReceiver): void;
+}
 
 export interface GatewayPeerOptions {
   /**
@@ -72,7 +94,7 @@ export class GatewayPeer extends EventEmitter<GatewayPeerEvents> implements Asyn
     const body = toBytes(message);
     const problem = identityProblem(dest) ?? messageProblem(body);
     if (problem) return Promise.reject(new RangeError(problem));
-    return this.link.write(encodeGatewayMessage(dest, body, this.link.tx));
+    return this.link.send(dest, body);
   }
 
   /** Iterates the delivered messages; ends after `leave()`, throws if the connection fails. */

@@ -1,3 +1,4 @@
+/** The pull side of a gateway peer: delivered messages queued for `for await` and `take`. */
 import { type Deferred, deferred } from './deferred';
 
 /**

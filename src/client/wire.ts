@@ -1,31 +1,38 @@
-import type { Socket } from 'node:net';
-import type { CipherEngine } from '../protocol/cipher/stream';
-import { createCipher } from '../protocol/cipher';
-import { FrameReader } from '../protocol/frame';
-import { BUFFER_SIZE } from '../protocol/limits';
+/**
+ * The client's TCP socket, with nothing of the protocol in it: what it reads goes
+ * to the sink as it comes, what it writes is already framed and enciphered (by the
+ * client-session). It adds write backpressure, corking of the writes of one turn
+ * of the event loop, and one record of how and why the connection closed.
+ */
 import { type Deferred, deferred } from './deferred';
 import { TfConnectionError } from './errors';
 
 /** Where a `Wire` hands what it reads. */
 export interface WireSink {
-  /** One complete, deciphered frame from the server (never negative, never over the buffer size). */
-  frame(payload: Buffer): void;
+  /** Bytes from the server, as the socket delivered them. */
+  data(chunk: Buffer): void;
   /** The connection is gone. `expected` is true when this side closed it on purpose. */
   closed(error: Error, expected: boolean): void;
 }
 
+/** The part of `net.Socket` a `Wire` uses (a test can stand in for it). */
+export interface WireSocket {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+  on(event: 'drain' | 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  cork(): void;
+  uncork(): void;
+  write(bytes: Buffer): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  readonly destroyed: boolean;
+}
+
 /**
- * The client's side of one TCP connection: it splits the incoming bytes into
- * frames (deciphering them once the session key is set) and writes bytes that the
- * caller has already framed and enciphered. Whoever enciphers must write in the
- * same synchronous step, so the transmit cipher advances in wire order.
- *
- * Any frame header the server may not send (negative, or larger than the buffer
- * size) is a protocol violation and destroys the connection.
+ * Whoever enciphers must write in the same synchronous step, so the transmit
+ * cipher advances in wire order.
  */
 export class Wire {
-  private readonly reader = new FrameReader();
-  private txCipher: CipherEngine | null = null;
   private sink: WireSink | null = null;
   private drain: Deferred<void> | null = null;
   private error: Error | null = null;
@@ -34,18 +41,13 @@ export class Wire {
   private corked = false;
   private readonly whenClosed = deferred<void>();
 
-  constructor(private readonly socket: Socket) {
+  constructor(private readonly socket: WireSocket) {
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', (error: Error) => {
       this.error ??= error;
     });
     socket.on('close', () => this.onClose());
-  }
-
-  /** The transmit cipher, null until the session key is set. */
-  get tx(): CipherEngine | null {
-    return this.txCipher;
   }
 
   get closed(): boolean {
@@ -62,13 +64,7 @@ export class Wire {
     return this.whenClosed.promise;
   }
 
-  /** Switches both directions to the stream cipher, each with its own state. */
-  startCipher(sessionKey: Uint8Array): void {
-    this.reader.cipher = createCipher(sessionKey);
-    this.txCipher = createCipher(sessionKey);
-  }
-
-  /** Routes frames and the close to `sink`; a close that already happened is reported at once. */
+  /** Routes data and the close to `sink`; a close that already happened is reported at once. */
   attach(sink: WireSink): void {
     this.sink = sink;
     if (this.closedBy) sink.closed(this.closedBy.error, this.closedBy.expected);
@@ -124,16 +120,7 @@ export class Wire {
   }
 
   private onData(chunk: Buffer): void {
-    this.reader.push(chunk);
-    while (!this.closedBy && !this.socket.destroyed) {
-      const got = this.reader.next(BUFFER_SIZE);
-      if (got.kind === 'partial') return;
-      if (got.kind === 'oversized' || got.payload === null) {
-        this.destroy(new TfConnectionError(`server sent an invalid frame header (${got.length})`));
-        return;
-      }
-      this.sink?.frame(got.payload);
-    }
+    if (!this.closedBy && !this.socket.destroyed) this.sink?.data(chunk);
   }
 
   private onDrain(): void {

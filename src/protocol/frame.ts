@@ -1,5 +1,11 @@
+/**
+ * The TFProtocol wire format in one place: every encoder and decoder both halves
+ * of a session use (frames, signals, the gateway send, the leave sequence, the
+ * incremental FrameReader), so the format is written once and read back by the
+ * same code that checks it.
+ */
 import type { CipherEngine } from './cipher/stream';
-import { HEADER_SIZE } from './limits';
+import { GATEWAY_EXIT, HEADER_SIZE, MAX_IDENTITY, MAX_MESSAGE } from './limits';
 
 /**
  * Builds one frame, `[len][payload]`, enciphered as the wire cuts it (header and
@@ -24,6 +30,90 @@ export function encodeSignal(value: number, cipher: CipherEngine | null): Buffer
   out.writeInt32BE(value, 0);
   if (cipher) cipher.encrypt(out);
   return out;
+}
+
+/** Text as UTF-8; bytes as they are. */
+export function toBytes(data: Uint8Array | string): Uint8Array {
+  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+}
+
+/** Why an identity (own or destination) cannot go on the wire, or null when it can. */
+export function identityProblem(identity: Uint8Array): string | null {
+  if (identity.length < 1 || identity.length > MAX_IDENTITY) {
+    return `identity must be 1 to ${MAX_IDENTITY} bytes, got ${identity.length}`;
+  }
+  return null;
+}
+
+/** Why a gateway message cannot go on the wire, or null when it can. */
+export function messageProblem(message: Uint8Array): string | null {
+  return message.length > MAX_MESSAGE ? `message must be at most ${MAX_MESSAGE} bytes, got ${message.length}` : null;
+}
+
+/**
+ * Builds one gateway send, `[len d][destination][len m][message]`, in a single
+ * buffer so it goes out in one write. The wire cuts it into four cipher calls:
+ * each header and each payload on its own (an empty message is an empty call),
+ * exactly as two frames written one after the other.
+ */
+export function encodeGatewaySend(destination: Uint8Array, message: Uint8Array, cipher: CipherEngine): Buffer {
+  const d = destination.length;
+  const m = message.length;
+  const out = Buffer.allocUnsafe(2 * HEADER_SIZE + d + m);
+  out.writeInt32BE(d, 0);
+  out.set(destination, HEADER_SIZE);
+  out.writeInt32BE(m, HEADER_SIZE + d);
+  out.set(message, 2 * HEADER_SIZE + d);
+  cipher.encrypt(out.subarray(0, HEADER_SIZE));
+  cipher.encrypt(out.subarray(HEADER_SIZE, HEADER_SIZE + d));
+  cipher.encrypt(out.subarray(HEADER_SIZE + d, 2 * HEADER_SIZE + d));
+  cipher.encrypt(out.subarray(2 * HEADER_SIZE + d));
+  return out;
+}
+
+/** Which half of a gateway send the server is reading. */
+export type GatewayPosition = 'destination' | 'message';
+
+/** The largest payload each half of a gateway send may carry. */
+export function gatewayLimit(position: GatewayPosition): number {
+  return position === 'destination' ? MAX_IDENTITY : MAX_MESSAGE;
+}
+
+/** What one frame read in the gateway means. */
+export type GatewayPart =
+  /** -1 in the destination position: the client leaves the gateway. */
+  | { kind: 'leave' }
+  /** Zero or another signal in the destination position: reserved, ignored. */
+  | { kind: 'reserved'; length: number }
+  | { kind: 'destination'; destination: Buffer }
+  | { kind: 'message'; message: Buffer }
+  /** A signal (or a length over the limit) in the message position: a protocol violation. */
+  | { kind: 'invalid'; length: number };
+
+/** Decodes one frame of the gateway loop, read with `gatewayLimit(position)`. */
+export function decodeGatewayPart(position: GatewayPosition, length: number, payload: Buffer | null): GatewayPart {
+  if (position === 'destination') {
+    if (length === GATEWAY_EXIT) return { kind: 'leave' };
+    if (payload === null || length === 0) return { kind: 'reserved', length };
+    return { kind: 'destination', destination: payload };
+  }
+  if (payload === null || length > MAX_MESSAGE) return { kind: 'invalid', length };
+  return { kind: 'message', message: payload };
+}
+
+/**
+ * The bytes that leave the gateway: the bare -1, then `ECHO <token>`, enciphered
+ * in that order. The server sends nothing to confirm an exit and may be writing
+ * deliveries when it reads the -1; it answers the ECHO only after it has left and
+ * after every delivery it wrote before, so the echoed token marks the end of the stay.
+ */
+export function encodeLeaveSequence(token: string, cipher: CipherEngine): Buffer {
+  return Buffer.concat([encodeSignal(GATEWAY_EXIT, cipher), encodeFrame(leaveCommand(token), cipher)]);
+}
+
+/** The command of the leave sequence; its reply is the token itself. */
+export function leaveCommand(token: string): string {
+  return `ECHO ${token}`;
 }
 
 /** What `FrameReader.next` found. */

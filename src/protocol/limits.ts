@@ -1,3 +1,5 @@
+/** The sizes and signal values of the TFProtocol wire format, shared by both halves of a session. */
+
 /** The TFProtocol communication buffer: no payload on the wire may be larger. */
 export const BUFFER_SIZE = 512 * 1024;
 

@@ -9,8 +9,8 @@ import { timingSafeEqual } from 'node:crypto';
 import { type CipherEngine, isDegenerateKey } from './cipher/stream';
 import { createCipher } from './cipher';
 import { type CommandContext, parseCommand, runCommand } from './commands';
-import { FrameReader, encodeFrame } from './frame';
-import { GATEWAY_EXIT, MAX_IDENTITY, MAX_MESSAGE, MAX_SESSION_KEY, MIN_SESSION_KEY, BUFFER_SIZE } from './limits';
+import { FrameReader, decodeGatewayPart, encodeFrame, gatewayLimit } from './frame';
+import { BUFFER_SIZE, GATEWAY_EXIT, MAX_IDENTITY, MAX_SESSION_KEY, MIN_SESSION_KEY } from './limits';
 import {
   FAILED_ACCESS_DENIED,
   FAILED_BAD_HASH,
@@ -129,8 +129,11 @@ export class ServerSession {
       case 'hash':
         return this.options.handshakeFrameLimit;
       case 'gw-identity':
-      case 'gw-destination':
         return MAX_IDENTITY;
+      case 'gw-destination':
+        return gatewayLimit('destination');
+      case 'gw-message':
+        return gatewayLimit('message');
       default:
         return BUFFER_SIZE;
     }
@@ -194,29 +197,36 @@ export class ServerSession {
         this.identity(length, payload);
         return;
       case 'gw-destination':
-        if (length === GATEWAY_EXIT) {
-          this.state = 'command';
-          this.host.leaveGateway();
-          return;
-        }
-        // Zero and the other non-positive values are reserved signals: ignored here.
-        if (payload === null || length === 0) return;
-        this.destination = payload;
+      case 'gw-message':
+        this.gatewayPart(length, payload);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private gatewayPart(length: number, payload: Buffer | null): void {
+    const part = decodeGatewayPart(this.state === 'gw-message' ? 'message' : 'destination', length, payload);
+    switch (part.kind) {
+      case 'leave':
+        this.state = 'command';
+        this.host.leaveGateway();
+        return;
+      case 'reserved':
+        return;
+      case 'destination':
+        this.destination = part.destination;
         this.state = 'gw-message';
         return;
-      case 'gw-message': {
-        if (payload === null || length > MAX_MESSAGE) {
-          // Negative lengths have no meaning in the message position.
-          this.fail(null, `gateway message length ${length} is out of range`, true);
-          return;
-        }
+      case 'message': {
         const destination = this.destination!;
         this.destination = null;
         this.state = 'gw-destination';
-        this.host.relay(destination, payload);
+        this.host.relay(destination, part.message);
         return;
       }
-      default:
+      case 'invalid':
+        this.fail(null, `gateway message length ${length} is out of range`, true);
         return;
     }
   }

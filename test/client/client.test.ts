@@ -1,51 +1,15 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
-import { after, afterEach, before, describe, it } from 'node:test';
-import {
-  type ConnectOptions,
-  type GatewayPeer,
-  type TfClient,
-  TfConnectionError,
-  TfReplyError,
-  TfStateError,
-  connect,
-} from '../../src/client';
+import { describe, it } from 'node:test';
+import { type GatewayPeer, TfConnectionError, TfReplyError, TfStateError } from '../../src/client';
 import { FAILED_ACCESS_DENIED, OK } from '../../src/protocol/replies';
-import { FakeGateway } from '../helpers/fake-gateway';
+import { useFakeGateway } from '../helpers/fake-gateway';
 
-const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
-let fake: FakeGateway;
-const opened: TfClient[] = [];
-
-before(async () => {
-  fake = await FakeGateway.start({
-    keys,
-    claimReply: (identity) => (identity.toString('utf8').startsWith('forbidden') ? FAILED_ACCESS_DENIED : OK),
-  });
+const gateway = useFakeGateway({
+  claimReply: (identity) => (identity.toString('utf8').startsWith('forbidden') ? FAILED_ACCESS_DENIED : OK),
 });
-
-afterEach(() => {
-  for (const client of opened.splice(0)) client.close();
-});
-
-after(async () => {
-  await fake.stop();
-});
-
-async function open(overrides: Partial<ConnectOptions> = {}): Promise<TfClient> {
-  const client = await connect({
-    host: '127.0.0.1',
-    port: fake.port,
-    version: fake.version,
-    publicKey: fake.publicKey,
-    hash: fake.hash,
-    ...overrides,
-  });
-  opened.push(client);
-  return client;
-}
+const open = () => gateway().connect();
 
 function replyCode(code: number): (error: unknown) => boolean {
   return (error) => error instanceof TfReplyError && error.code === code;
@@ -63,35 +27,6 @@ function messagesSeen(peer: GatewayPeer, count: number): Promise<void> {
     peer.on('message', onMessage);
   });
 }
-
-describe('connection sequence', () => {
-  it('connects and answers ECHO and UNKNOWN', async () => {
-    const client = await open();
-    assert.equal(await client.command('ECHO hello there'), 'hello there');
-    assert.equal(await client.command(`NOSUCH${randomBytes(4).toString('hex')}`), 'UNKNOWN');
-  });
-
-  it('accepts a PEM public key and the shortest and longest session keys', async () => {
-    const pem = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    for (const keyLength of [16, 214]) {
-      const client = await open({ publicKey: pem, keyLength });
-      assert.equal(await client.command('ECHO k'), 'k');
-    }
-  });
-
-  it('refuses session key lengths outside 16..214 before connecting', async () => {
-    await assert.rejects(open({ keyLength: 15 }), RangeError);
-    await assert.rejects(open({ keyLength: 215 }), RangeError);
-  });
-
-  it('rejects a wrong version with code 2', async () => {
-    await assert.rejects(open({ version: '9.9' }), replyCode(2));
-  });
-
-  it('rejects a wrong hash with code 3', async () => {
-    await assert.rejects(open({ hash: 'not-the-hash' }), replyCode(3));
-  });
-});
 
 describe('command mode', () => {
   it('matches pipelined replies to commands in order', async () => {
@@ -121,7 +56,7 @@ describe('command mode', () => {
         // nothing arrives
       }
     })();
-    fake.dropAll();
+    gateway().dropAll();
     await assert.rejects(iterating, TfConnectionError);
     await assert.rejects(client.command('ECHO x'), TfConnectionError);
     await assert.rejects(peer.send('x', 'y'));
@@ -210,6 +145,30 @@ describe('gateway', () => {
     assert.equal(await late, 'late');
   });
 
+  it('enters again right after leave() without waiting for it', async () => {
+    const client = await open();
+    const first = await client.enterGateway('first-stay');
+    const left = first.leave();
+    const second = await client.enterGateway('second-stay');
+    await left;
+    assert.equal(first.state, 'left');
+    assert.equal(second.state, 'open');
+    const got = second.receive(1);
+    assert.equal(gateway().deliverRaw('second-stay', Buffer.from('to the second')), true);
+    assert.equal(String((await got)[0]), 'to the second');
+    await second.leave();
+    assert.equal(await client.command('ECHO back'), 'back');
+  });
+
+  it('refuses sends once end() has gone out', async () => {
+    const client = await open();
+    const peer = await client.enterGateway('sender-ending');
+    const ended = client.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    await assert.rejects(peer.send('anyone', 'x'), TfConnectionError);
+    await ended;
+  });
+
   it('end() inside the gateway leaves it, closes and ends the peer cleanly', async () => {
     const client = await open();
     const peer = await client.enterGateway('ender');
@@ -232,7 +191,7 @@ describe('gateway', () => {
     const client = await open();
     const peer = await client.enterGateway('victim');
     const next = peer.receive(1);
-    assert.equal(fake.deliverRaw('victim', Buffer.alloc(524289)), true);
+    assert.equal(gateway().deliverRaw('victim', Buffer.alloc(524289)), true);
     await assert.rejects(next, TfConnectionError);
     assert.equal(client.closed, true);
     await assert.rejects(client.command('ECHO x'), TfConnectionError);
@@ -261,7 +220,7 @@ describe('gateway', () => {
       await reading;
       stop = true;
       await flood;
-      assert.equal(received.length, fake.deliveredTo(target), `round ${round}: deliveries vs received`);
+      assert.equal(received.length, gateway().deliveredTo(target), `round ${round}: deliveries vs received`);
       received.forEach((message, seq) => {
         assert.ok(message.equals(floodMessage(seq)), `round ${round}: message ${seq}`);
       });
@@ -278,45 +237,3 @@ function floodMessage(seq: number): Buffer {
   for (let i = 0; i < length; i++) out[4 + i] = (seq + i) & 0xff;
   return out;
 }
-
-describe('misbehaving servers', () => {
-  let server: Server;
-  let behave: (socket: Socket) => void = () => undefined;
-
-  before(async () => {
-    server = createServer((socket) => behave(socket));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-  });
-
-  after(async () => {
-    server.close();
-  });
-
-  function rawConnect(timeoutMs?: number): Promise<TfClient> {
-    const port = (server.address() as AddressInfo).port;
-    return connect({ host: '127.0.0.1', port, version: '0.0', publicKey: keys.publicKey, hash: 'h', timeoutMs });
-  }
-
-  it('rejects a negative frame header', async () => {
-    behave = (socket) => socket.once('data', () => socket.write(Buffer.from([0xff, 0xff, 0xff, 0xfb])));
-    await assert.rejects(rawConnect(), /invalid frame header \(-5\)/);
-  });
-
-  it('rejects a frame header over the buffer size', async () => {
-    behave = (socket) => socket.once('data', () => socket.write(Buffer.from([0x00, 0x08, 0x00, 0x01])));
-    await assert.rejects(rawConnect(), TfConnectionError);
-  });
-
-  it('rejects when the server hangs up', async () => {
-    behave = (socket) => socket.destroy();
-    await assert.rejects(rawConnect(), TfConnectionError);
-  });
-
-  it('times out a silent server', async () => {
-    const held: Socket[] = [];
-    behave = (socket) => held.push(socket);
-    await assert.rejects(rawConnect(150), /timed out/);
-    for (const socket of held) socket.destroy();
-  });
-});

@@ -5,6 +5,8 @@
  */
 import { type KeyObject, constants, generateKeyPairSync, privateDecrypt, randomBytes, randomUUID } from 'node:crypto';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import { after, afterEach, before } from 'node:test';
+import { type ConnectOptions, type TfClient, connect } from '../../src/client';
 import { OK } from '../../src/protocol/replies';
 import { ServerSession, type SessionHost } from '../../src/protocol/server-session';
 
@@ -32,6 +34,7 @@ export class FakeGateway {
   private readonly connections = new Set<Connection>();
   private readonly peers = new Map<string, Connection>();
   private readonly delivered = new Map<string, number>();
+  private readonly clients: TfClient[] = [];
 
   private constructor(private readonly options: FakeGatewayOptions) {
     this.version = options.version ?? '0.0';
@@ -67,6 +70,25 @@ export class FakeGateway {
     if (!peer || !bytes) return false;
     peer.socket.write(bytes);
     return true;
+  }
+
+  /** Connects a client library client to this gateway; `closeClients` drops it. */
+  async connect(overrides: Partial<ConnectOptions> = {}): Promise<TfClient> {
+    const client = await connect({
+      host: '127.0.0.1',
+      port: this.port,
+      version: this.version,
+      publicKey: this.publicKey,
+      hash: this.hash,
+      ...overrides,
+    });
+    this.clients.push(client);
+    return client;
+  }
+
+  /** Closes the clients `connect` opened. */
+  closeClients(): void {
+    for (const client of this.clients.splice(0)) client.close();
   }
 
   /** Drops every client connection. */
@@ -156,4 +178,21 @@ export class FakeGateway {
     if (name !== null && this.peers.get(name) === connection) this.peers.delete(name);
     connection.identity = null;
   }
+}
+
+/**
+ * A fake gateway for the tests of one file: started before them, the clients it
+ * connected closed after each, stopped after all. Call at the top of the file.
+ */
+export function useFakeGateway(options: FakeGatewayOptions = {}): () => FakeGateway {
+  let gateway: FakeGateway | null = null;
+  before(async () => {
+    gateway = await FakeGateway.start(options);
+  });
+  afterEach(() => gateway?.closeClients());
+  after(() => gateway?.stop());
+  return () => {
+    if (!gateway) throw new Error('the fake gateway is not started yet');
+    return gateway;
+  };
 }

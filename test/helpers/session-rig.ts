@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { StreamCipher } from '../../src/protocol/cipher/stream';
 import type { CommandContext } from '../../src/protocol/commands';
-import { FrameReader, encodeFrame, encodeSignal } from '../../src/protocol/frame';
+import { FrameReader, encodeFrame, encodeGatewaySend, encodeSignal } from '../../src/protocol/frame';
 import { BUFFER_SIZE } from '../../src/protocol/limits';
 import { OK } from '../../src/protocol/replies';
 import { ServerSession, type SessionHost } from '../../src/protocol/server-session';
@@ -94,6 +94,12 @@ export class SessionRig {
   /** The wire form of a bare header from the client. */
   header(value: number): Buffer {
     return encodeSignal(value, this.tx);
+  }
+
+  /** The wire form of a gateway send, built by the client's encoder. */
+  gatewaySend(destination: Buffer, message: Buffer): Buffer {
+    assert.ok(this.tx, 'a gateway send needs the session key');
+    return encodeGatewaySend(destination, message, this.tx);
   }
 
   send(payload: Buffer | string): void {

@@ -28,7 +28,7 @@ const itemArb: fc.Arbitrary<Item> = fc.oneof(
 function encodeItems(rig: SessionRig, items: Item[]): Buffer {
   return Buffer.concat(
     items.flatMap((item) =>
-      'signal' in item ? [rig.header(item.signal)] : [rig.frame(item.destination), rig.frame(item.message)],
+      'signal' in item ? [rig.header(item.signal)] : [rig.gatewaySend(item.destination, item.message)],
     ),
   );
 }
