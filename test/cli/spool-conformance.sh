@@ -29,6 +29,7 @@ wait "$BOB" || fail "bob exited cleanly after one message"
 [ "$(cat "$WORK/bob.out")" = 'written with printf and mv' ] || fail "bob printed the message, got '$(cat "$WORK/bob.out")'"
 ok "the conformance script passes against tfgw serve and its message reaches the peer"
 
+wait_for '[ ! -L "$WORK/spool/bob" ]' || fail "bob's link is gone once he left"
 conformance --deliver bob && fail "delivery to an identity nobody holds fails"
 grep -q "^not ok - a message written to .tmp/ and renamed into 'bob' is delivered and removed: nobody holds 'bob'" \
   "$WORK/conformance.out" || fail "the failure says why: $(cat "$WORK/conformance.out")"
