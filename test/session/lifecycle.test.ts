@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { EXIT_CRASHED } from '../../src/session/lifecycle';
 import { FakeConnection, FakeProcess, type Rig, sessionRig } from './fakes';
@@ -66,8 +67,10 @@ describe('Lifecycle', () => {
 
   it('finish after finish does nothing', () => {
     rig.lifecycle.finish(0);
+    rmSync(rig.spool.layout.runFile(4242));
     rig.lifecycle.finish(1);
     rig.lifecycle.crash(new Error('late'));
     assert.deepEqual(rig.exits, [0]);
+    assert.equal(rig.written(), null, "'exiting' is not published again");
   });
 });
