@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'node:test';
 import { SessionPool } from '../../src/listener/pool';
 import type { SessionChild, SpawnSession } from '../../src/listener/spawn';
 import { Logger } from '../../src/log/logger';
@@ -46,6 +47,16 @@ export class FakeClock {
 
 export function quietLogger(lines: string[] = []): Logger {
   return new Logger('debug', 'json', 'test', (line) => lines.push(line));
+}
+
+/** A spool of its own for every test of the calling suite (pids repeat from one fake pool to the next). */
+export function spoolPerTest(): () => Spool {
+  let temp: { spool: Spool; remove: () => void } | null = null;
+  beforeEach(() => {
+    temp = tempSpool();
+  });
+  afterEach(() => temp?.remove());
+  return () => temp!.spool;
 }
 
 export function tempSpool(): { spool: Spool; remove: () => void } {

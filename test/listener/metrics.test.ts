@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { type Snapshot, gather, prometheusText } from '../../src/listener/metrics';
-import type { Spool } from '../../src/spool';
 import { ProcessCounters } from '../../src/spool/process-counters';
 import { metricValue } from '../helpers/http-get';
-import { tempSpool, writeRecord } from './fakes';
+import { writeRecord, spoolPerTest } from './fakes';
 
 function counters(fields: Partial<Omit<ProcessCounters, 'dropped' | 'count'>>, dropped: Partial<ProcessCounters['dropped']> = {}): ProcessCounters {
   const c = Object.assign(new ProcessCounters(), fields);
@@ -15,14 +14,10 @@ function counters(fields: Partial<Omit<ProcessCounters, 'dropped' | 'count'>>, d
 }
 
 describe('metrics', () => {
-  let spool: Spool;
-  let remove: () => void;
-  beforeEach(() => {
-    ({ spool, remove } = tempSpool());
-  });
-  afterEach(() => remove());
+  const spoolNow = spoolPerTest();
 
   it('gathers states, totals and inbox depths from run records, plus the ended processes', () => {
+    const spool = spoolNow();
     writeRecord(spool, 11, 'idle', counters({ handshakesOk: 1, bytesIn: 10 }));
     writeRecord(spool, 12, 'busy', counters({ handshakesOk: 2, inboxDepth: 4, sent: 3 }, { 'no-peer': 1 }));
     writeRecord(spool, 13, 'busy', counters({ inboxDepth: 9 }));
@@ -45,6 +40,7 @@ describe('metrics', () => {
   });
 
   it('counts the identity links in the spool root as peers, not its dot-directories', () => {
+    const spool = spoolNow();
     symlinkSync('.inbox/x', path.join(spool.layout.root, 'alice'));
     symlinkSync('.inbox/y', path.join(spool.layout.root, 'bob'));
     assert.equal(gather(spool.layout, [], new ProcessCounters(), 0, 0).peers, 2);

@@ -1,19 +1,13 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Spool } from '../../src/spool';
+import { describe, it } from 'node:test';
 import { ProcessCounters } from '../../src/spool/process-counters';
-import { FakeClock, fakePool, quietLogger, tempSpool, writeRecord } from './fakes';
+import { FakeClock, fakePool, quietLogger, writeRecord, spoolPerTest } from './fakes';
 
 describe('SessionPool', () => {
-  // A spool of its own per test: pids repeat from one fake pool to the next.
-  let spool: Spool;
-  let remove: () => void;
-  beforeEach(() => {
-    ({ spool, remove } = tempSpool());
-  });
-  afterEach(() => remove());
+  const spoolNow = spoolPerTest();
 
   it('starts accept-mode processes as starting and socket-mode ones as busy, handing over the descriptors', () => {
+    const spool = spoolNow();
     const { pool, children } = fakePool(spool, new FakeClock());
     assert.equal(pool.start('accept', [3, 4], null), 1001);
     assert.equal(pool.start('socket', [{ fd: 9 }], '10.0.0.1:5000'), 1002);
@@ -25,6 +19,7 @@ describe('SessionPool', () => {
   });
 
   it('follows the states in the run records', () => {
+    const spool = spoolNow();
     const { pool } = fakePool(spool, new FakeClock());
     let changes = 0;
     pool.onChange = () => changes++;
@@ -42,6 +37,7 @@ describe('SessionPool', () => {
   });
 
   it('does not count a process that got no pid, and logs why it failed', () => {
+    const spool = spoolNow();
     const lines: string[] = [];
     const { pool, children } = fakePool(spool, new FakeClock(), quietLogger(lines), true);
     assert.equal(pool.start('accept', [3], null), null);
@@ -52,6 +48,7 @@ describe('SessionPool', () => {
   });
 
   it('retires only waiting processes beyond `keep`, longest-waiting first, once they waited minIdleMs', () => {
+    const spool = spoolNow();
     const clock = new FakeClock();
     const { pool, children } = fakePool(spool, clock);
     for (let i = 0; i < 3; i++) {
@@ -73,6 +70,7 @@ describe('SessionPool', () => {
   });
 
   it('reaps an ended process: adds its last counters, counts crashes, clears its inbox', async () => {
+    const spool = spoolNow();
     const { pool, children } = fakePool(spool, new FakeClock());
     const reaped: number[] = [];
     const realReap = spool.janitor.reap;
@@ -102,6 +100,7 @@ describe('SessionPool', () => {
   });
 
   it('counts a SIGTERM ending as clean only while the pool is stopping', async () => {
+    const spool = spoolNow();
     const { pool, children } = fakePool(spool, new FakeClock());
     pool.start('accept', [3], null);
     pool.start('accept', [3], null);
@@ -113,6 +112,7 @@ describe('SessionPool', () => {
   });
 
   it('counts processes started within a window that have not reported yet', () => {
+    const spool = spoolNow();
     const clock = new FakeClock();
     const { pool } = fakePool(spool, clock);
     pool.start('accept', [3], null);
@@ -126,6 +126,7 @@ describe('SessionPool', () => {
   });
 
   it('asks every waiting process to retire, and signals all', () => {
+    const spool = spoolNow();
     const { pool, children } = fakePool(spool, new FakeClock());
     const idle = pool.start('accept', [3], null)!;
     pool.start('socket', [{}], 'c');

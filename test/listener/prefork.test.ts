@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { MAX_STARTING, type PreforkLimits, PreforkPolicy, RETIRE_AFTER_MS } from '../../src/listener/prefork';
-import type { Spool } from '../../src/spool';
-import { FakeClock, fakePool, quietLogger, tempSpool, writeRecord } from './fakes';
+import { FakeClock, fakePool, quietLogger, writeRecord, spoolPerTest } from './fakes';
 
 describe('PreforkPolicy', () => {
-  let spool: Spool;
-  let remove: () => void;
-  beforeEach(() => {
-    ({ spool, remove } = tempSpool());
-  });
-  afterEach(() => remove());
+  const spoolNow = spoolPerTest();
 
   function rig(limits: PreforkLimits) {
+    const spool = spoolNow();
     const clock = new FakeClock();
     const lines: string[] = [];
     const log = quietLogger(lines);
