@@ -6,7 +6,7 @@
  * one script it keeps about 1.3 MB less private memory than when Node's module
  * loader reads some fifty files (the loader's caches, module wrappers and their
  * sources), and it starts faster. The listener uses the bundle only while it is
- * newer than the compiled sources (src/listener/pool.ts). Names are
+ * newer than the compiled sources (src/listener/spawn.ts). Names are
  * minified too (another 150 kB); the source map beside the bundle turns a crash's
  * stack trace back into source lines (TFGW_SESSION_NODE_FLAGS=--enable-source-maps).
  */

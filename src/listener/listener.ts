@@ -12,7 +12,7 @@
  * the spool is swept at start and periodically.
  */
 import { lookup } from 'node:dns/promises';
-import { accessSync, constants, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { Server as HttpServer } from 'node:http';
 import { isIP } from 'node:net';
 import { type Server, type Socket, createServer } from 'node:net';
@@ -24,6 +24,8 @@ import { gather } from './metrics';
 import { startMetricsServer } from './http-endpoint';
 import { type NativeSockets, nativeSockets } from '../native';
 import { SessionPool } from './pool';
+import { PreforkPolicy } from './prefork';
+import { listenerHealth } from './health';
 import { sessionSettings } from '../settings/session-settings';
 
 export interface ListenerOptions {
@@ -33,14 +35,10 @@ export interface ListenerOptions {
   log: Logger;
 }
 
-/** At most this many session processes starting at once (start-up is CPU-bound). */
-const MAX_STARTING = 2;
 /** How often the listener checks its pool and the spool's directories. */
 const CHECK_MS = 2000;
 /** How often the listener looks for connections left waiting in the backlog. */
 const BACKLOG_CHECK_MS = 250;
-/** Waiting processes beyond the spares retire after waiting this long (the pool shrinks after a burst). */
-const RETIRE_AFTER_MS = 10_000;
 
 export class Listener {
   readonly spool: Spool;
@@ -53,10 +51,9 @@ export class Listener {
   private sweepTimer: NodeJS.Timeout | null = null;
   private checkTimer: NodeJS.Timeout | null = null;
   private backlogTimer: NodeJS.Timeout | null = null;
-  /** Checks in a row that found connections waiting in a listening socket's backlog. */
-  private backlogSeen = 0;
+  /** The prefork model's sizing of the pool; null in the spawn model. */
+  private readonly prefork: PreforkPolicy | null = null;
   private stopping: Promise<void> | null = null;
-  private limitLogged = 0;
   private metrics: HttpServer | null = null;
   /** Port of the metrics endpoint, once started. */
   metricsPort: number | null = null;
@@ -67,9 +64,21 @@ export class Listener {
     this.sessions = new SessionPool(this.spool, sessionSettings(config, options.privateKeyFile, options.hash), options.log);
     this.native = config.processModel === 'prefork' ? nativeSockets() : null;
     this.model = this.native ? 'prefork' : 'spawn';
-    if (config.processModel === 'prefork' && !this.native) {
+    if (this.native) this.prefork = this.preforkPolicy(this.native);
+    else if (config.processModel === 'prefork') {
       options.log.warn('native socket helpers unavailable; starting one process per connection instead of preforking');
     }
+  }
+
+  private preforkPolicy(native: NativeSockets): PreforkPolicy {
+    const { config, log } = this.options;
+    return new PreforkPolicy({
+      pool: this.sessions,
+      limits: () => config,
+      listenFds: this.listenFds,
+      backlogWaiting: () => this.listenFds.some((fd) => native.pending(fd) === 1),
+      log,
+    });
   }
 
   /** Addresses actually bound (ports resolved when 0 was asked for). */
@@ -80,38 +89,42 @@ export class Listener {
   async start(): Promise<void> {
     const { log, config } = this.options;
     this.spool.init();
-    const swept = await this.spool.janitor.sweep();
-    const total = Object.values(swept).reduce((a, b) => a + b, 0);
-    if (total > 0) log.info('swept leftovers from an earlier run', { ...swept });
+    await this.sweep('swept leftovers from an earlier run');
     this.sessions.watchRunRecords();
     for (const text of config.listen) {
       const { host, port } = parseListenAddress(text);
       if (this.native) await this.listenBare(this.native, host, port);
       else await this.listenServer(host, port, text);
     }
-    if (this.native) {
+    if (this.prefork) {
       this.sessions.onChange = () => this.topUp();
       this.topUp();
     }
-    this.sweepTimer = setInterval(() => void this.periodicSweep(), config.staleMs);
+    this.startTimers();
+    if (config.metricsListen) await this.startMetrics(config.metricsListen);
+    log.info('listening', { model: this.model, addresses: this.bound.map(formatAddress).join(',') });
+  }
+
+  private startTimers(): void {
+    this.sweepTimer = setInterval(() => void this.periodicSweep(), this.options.config.staleMs);
     this.sweepTimer.unref();
     this.checkTimer = setInterval(() => this.check(), CHECK_MS);
     this.checkTimer.unref();
-    if (this.native) {
+    if (this.prefork) {
       this.backlogTimer = setInterval(() => this.checkBacklog(), BACKLOG_CHECK_MS);
       this.backlogTimer.unref();
     }
-    if (config.metricsListen) {
-      const started = await startMetricsServer(
-        config.metricsListen,
-        () => this.snapshot(),
-        () => this.health(),
-      );
-      this.metrics = started.server;
-      this.metricsPort = started.port;
-      log.info('metrics endpoint', { address: config.metricsListen, port: started.port });
-    }
-    log.info('listening', { model: this.model, addresses: this.bound.map(formatAddress).join(',') });
+  }
+
+  private async startMetrics(address: string): Promise<void> {
+    const started = await startMetricsServer(
+      address,
+      () => this.snapshot(),
+      () => this.health(),
+    );
+    this.metrics = started.server;
+    this.metricsPort = started.port;
+    this.options.log.info('metrics endpoint', { address, port: started.port });
   }
 
   private async listenBare(native: NativeSockets, host: string, port: number): Promise<void> {
@@ -160,7 +173,7 @@ export class Listener {
       this.options.log.level = this.options.config.logLevel;
       this.sessions.updateSettings(sessionSettings(this.options.config, this.options.privateKeyFile, this.options.hash));
       this.sessions.retireIdle();
-      if (this.native) this.topUp();
+      this.topUp();
     }
     return { applied, needsRestart };
   }
@@ -172,24 +185,7 @@ export class Listener {
 
   /** Healthy while accepting and the spool is writable. */
   health() {
-    let spoolWritable = true;
-    try {
-      for (const dir of [this.spool.layout.root, ...this.spool.layout.dirs()]) accessSync(dir, constants.W_OK);
-    } catch {
-      spoolWritable = false;
-    }
-    const ok = !this.stopping && spoolWritable;
-    return {
-      ok,
-      detail: {
-        model: this.model,
-        stopping: this.stopping !== null,
-        spoolWritable,
-        sessions: this.sessions.size,
-        idle: this.sessions.count('idle'),
-        busy: this.sessions.count('busy'),
-      },
-    };
+    return listenerHealth(this.model, this.stopping !== null, this.spool.layout, this.sessions);
   }
 
   /**
@@ -206,51 +202,17 @@ export class Listener {
       this.options.log.warn('spool check failed', { error: (err as Error).message });
     }
     this.sessions.refreshAll();
-    if (this.native) {
-      const retired = this.sessions.retireSurplus(this.options.config.spareSessions, RETIRE_AFTER_MS);
-      if (retired > 0) this.options.log.debug('retired surplus waiting session processes', { retired });
-      this.topUp();
-    }
+    this.prefork?.shrink();
   }
 
-  /**
-   * The pool is sized from the session processes' run records. When those cannot
-   * be written (the spool full or read-only) the listener would believe busy
-   * processes idle; connections still waiting in a backlog on two checks in a row
-   * mean nobody is accepting them, so one more process is started (within
-   * `maxSessions`).
-   */
+  /** Prefork: one more process when connections wait unaccepted (see PreforkPolicy.checkBacklog). */
   private checkBacklog(): void {
-    const native = this.native;
-    if (!native || this.stopping) return;
-    const waiting = this.listenFds.some((fd) => native.pending(fd) === 1);
-    this.backlogSeen = waiting ? this.backlogSeen + 1 : 0;
-    // A process that started recently may simply not be accepting yet.
-    if (this.backlogSeen < 2 || this.sessions.startingWithin(2000) > 0) return;
-    if (this.sessions.size >= this.options.config.maxSessions) return;
-    this.backlogSeen = 0;
-    this.options.log.warn('connections waiting unaccepted; starting another session process', {
-      sessions: this.sessions.size,
-    });
-    this.sessions.start('accept', this.listenFds, null);
+    if (!this.stopping) this.prefork?.checkBacklog();
   }
 
   /** Prefork: keeps enough session processes waiting, within the session limit. */
   private topUp(): void {
-    if (this.stopping) return;
-    const { config, log } = this.options;
-    const waiting = () => this.sessions.count('idle') + this.sessions.count('starting');
-    while (
-      waiting() < config.spareSessions &&
-      this.sessions.size < config.maxSessions &&
-      this.sessions.count('starting') < MAX_STARTING
-    ) {
-      if (this.sessions.start('accept', this.listenFds, null) === null) break;
-    }
-    if (this.sessions.size >= config.maxSessions && waiting() === 0 && Date.now() - this.limitLogged > 10_000) {
-      this.limitLogged = Date.now();
-      log.warn('session limit reached; new connections wait in the backlog', { sessions: this.sessions.size });
-    }
+    if (!this.stopping) this.prefork?.topUp();
   }
 
   /** Spawn model: one session process per accepted connection. */
@@ -271,11 +233,16 @@ export class Listener {
     socket.destroy();
   }
 
+  /** Sweeps the spool, logging `message` with the counts when anything was removed. */
+  private async sweep(message: string): Promise<void> {
+    const swept = await this.spool.janitor.sweep();
+    const total = Object.values(swept).reduce((a, b) => a + b, 0);
+    if (total > 0) this.options.log.info(message, { ...swept });
+  }
+
   private async periodicSweep(): Promise<void> {
     try {
-      const swept = await this.spool.janitor.sweep();
-      const total = Object.values(swept).reduce((a, b) => a + b, 0);
-      if (total > 0) this.options.log.info('swept stale spool entries', { ...swept });
+      await this.sweep('swept stale spool entries');
     } catch (err) {
       this.options.log.error('sweep failed', { error: (err as Error).message });
     }
@@ -302,20 +269,9 @@ export class Listener {
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
     for (const fd of this.listenFds) this.native?.closeFd(fd);
     log.info('shutting down', { sessions: this.sessions.count('busy') });
-    this.sessions.stopping = true;
-    this.sessions.signalAll('SIGTERM');
-    const deadline = Date.now() + config.shutdownDrainMs;
-    while (this.sessions.size > 0 && Date.now() < deadline) await sleep(20);
-    this.sessions.signalAll('SIGKILL');
-    while (this.sessions.size > 0) await sleep(10);
-    await this.sessions.settled();
-    this.sessions.close();
+    await this.sessions.drain(config.shutdownDrainMs);
     await this.spool.janitor.sweep();
     rmSync(this.spool.layout.tmpDir(process.pid), { recursive: true, force: true });
     log.info('stopped');
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

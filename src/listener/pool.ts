@@ -4,7 +4,6 @@
  * clearing what each left behind, and adding the counters of the ones that have
  * ended to a running total for the metrics.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { type FSWatcher, statSync, watch } from 'node:fs';
 import path from 'node:path';
 import type { Spool } from '../spool';
@@ -12,67 +11,25 @@ import type { Logger } from '../log/logger';
 import { type RunState, readRunRecord } from '../spool/run-record';
 import type { SessionSettings } from '../settings/session-settings';
 import { ProcessCounters, addStats } from '../spool/process-counters';
-
-/**
- * The session process's script: the one-file bundle the build makes
- * (scripts/bundle-session.js; it saves memory in every session) while it is at
- * least as new as the compiled sources, else the compiled module itself.
- */
-export function sessionEntry(dir: string = path.join(__dirname, '..', 'session')): string {
-  const plain = path.join(dir, 'main.js');
-  const bundle = path.join(dir, 'main.bundle.js');
-  try {
-    if (statSync(bundle).mtimeMs >= statSync(plain).mtimeMs) return bundle;
-  } catch {
-    // No bundle (a build without it): the plain module works the same.
-  }
-  return plain;
-}
-
-/**
- * Node flags for session processes: a 1 MB young generation, a heap cap, few
- * threads. The two heap-sizing flags change V8's flag hash, so V8 rejects the
- * code cache Node ships for its own modules: each session compiles them itself
- * and keeps a cache of its own, about 0.7 MB more per idle session (measured at
- * 60 peers). The small young generation pays for that under load: allocation
- * stays in cache, worth about a tenth more 1 KiB messages per second than V8's
- * default of up to 16 MB (docs/perf/analysis.md). No --expose-gc: an idle
- * session releases memory through the native helper (session/main.ts).
- */
-export const SESSION_NODE_FLAGS = ['--max-semi-space-size=1', '--max-old-space-size=96', '--v8-pool-size=1', '--single-threaded-gc'];
-
-/**
- * The environment of a session process: the listener's, less what only costs a
- * session memory. NODE_EXTRA_CA_CERTS makes every Node process parse that
- * certificate bundle at start-up (about 1 MB of heap each for a system bundle);
- * sessions never open a TLS connection.
- */
-export function sessionEnvironment(parent: NodeJS.ProcessEnv, listenerPid: number): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {
-    ...parent,
-    // A session makes few asynchronous file calls: one pool thread, one malloc arena.
-    UV_THREADPOOL_SIZE: parent.UV_THREADPOOL_SIZE ?? '1',
-    MALLOC_ARENA_MAX: parent.MALLOC_ARENA_MAX ?? '1',
-    TFGW_LISTENER_PID: String(listenerPid),
-  };
-  delete env.NODE_EXTRA_CA_CERTS;
-  return env;
-}
-
-/** TFGW_SESSION_NODE_FLAGS adds Node flags for session processes (diagnostics: profiling, heap limits). */
-function extraNodeFlags(): string[] {
-  return (process.env.TFGW_SESSION_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f.length > 0);
-}
+import type { SessionMode } from '../session/argv';
+import { type SessionChild, type SpawnSession, sessionSpawner } from './spawn';
 
 export type TrackedState = 'starting' | RunState;
 
 interface Tracked {
-  child: ChildProcess;
+  child: SessionChild;
   state: TrackedState;
   client: string | null;
   /** When it entered its current state (ms since the epoch). */
   since: number;
   retiring: boolean;
+}
+
+/** What tests replace: how processes start, and the clock states are timed by. */
+export interface PoolOptions {
+  spawn?: SpawnSession;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
 }
 
 export class SessionPool {
@@ -89,14 +46,19 @@ export class SessionPool {
   /** Called whenever a process changes state or ends. */
   onChange: () => void = () => {};
 
-  /** Chosen once, when the listener starts. */
-  private readonly entry = sessionEntry();
+  private readonly spawn: SpawnSession;
+  private readonly now: () => number;
 
   constructor(
     private readonly spool: Spool,
     private settings: SessionSettings,
     private readonly log: Logger,
-  ) {}
+    options: PoolOptions = {},
+  ) {
+    // The real spawner picks the session script once, when the listener starts.
+    this.spawn = options.spawn ?? sessionSpawner();
+    this.now = options.now ?? Date.now;
+  }
 
   /** Follows the run records; call once the spool exists. */
   watchRunRecords(): void {
@@ -121,7 +83,7 @@ export class SessionPool {
 
   /** Processes started less than `ms` ago that have not reported yet. */
   startingWithin(ms: number): number {
-    const since = Date.now() - ms;
+    const since = this.now() - ms;
     let n = 0;
     for (const p of this.procs.values()) if (p.state === 'starting' && p.since >= since) n++;
     return n;
@@ -132,31 +94,22 @@ export class SessionPool {
   }
 
   /** Starts a session process with `fds` as descriptors 3, 4, … */
-  start(mode: 'socket' | 'accept', fds: (number | object)[], client: string | null): number | null {
-    let child: ChildProcess;
+  start(mode: SessionMode, fds: (number | object)[], client: string | null): number | null {
+    let child: SessionChild;
     try {
-      child = spawn(
-        process.execPath,
-        [...SESSION_NODE_FLAGS, ...extraNodeFlags(), this.entry, JSON.stringify(this.settings), mode, String(fds.length)],
-        {
-          stdio: ['ignore', 'inherit', 'inherit', ...(fds as never[])],
-          // Own process group: a terminal's Ctrl-C reaches the listener, which then ends sessions in order.
-          detached: true,
-          env: sessionEnvironment(process.env, process.pid),
-        },
-      );
+      child = this.spawn(mode, fds, this.settings);
     } catch (err) {
       this.log.error('could not start a session process', { client, error: (err as Error).message });
       return null;
     }
     const pid = child.pid;
     if (pid === undefined) {
-      child.on('error', (err) => this.log.error('session process failed to start', { client, error: err.message }));
+      child.on('error', (err: Error) => this.log.error('session process failed to start', { client, error: err.message }));
       return null;
     }
     this.started++;
-    this.procs.set(pid, { child, state: mode === 'socket' ? 'busy' : 'starting', client, since: Date.now(), retiring: false });
-    child.on('exit', (code, signal) => this.reap(pid, code, signal));
+    this.procs.set(pid, { child, state: mode === 'socket' ? 'busy' : 'starting', client, since: this.now(), retiring: false });
+    child.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.reap(pid, code, signal));
     return pid;
   }
 
@@ -175,7 +128,7 @@ export class SessionPool {
    * longest-waiting first, so that the pool shrinks back after a burst.
    */
   retireSurplus(keep: number, minIdleMs: number): number {
-    const now = Date.now();
+    const now = this.now();
     const idle = [...this.procs.values()].filter((p) => p.state === 'idle' && !p.retiring).sort((a, b) => a.since - b.since);
     const surplus = idle.slice(0, Math.max(0, idle.length - keep)).filter((p) => now - p.since >= minIdleMs);
     for (const p of surplus) this.retire(p);
@@ -223,7 +176,7 @@ export class SessionPool {
     const record = readRunRecord(this.spool.layout.runFile(pid));
     if (!record || record.state === tracked.state) return;
     tracked.state = record.state;
-    tracked.since = Date.now();
+    tracked.since = this.now();
     tracked.client = record.client;
     this.onChange();
   }
@@ -253,8 +206,28 @@ export class SessionPool {
     this.onChange();
   }
 
+  /**
+   * Ends every process: SIGTERM (each finishes its client's leave), SIGKILL for
+   * what is left after `drainMs`, then waits until all are reaped and stops
+   * watching.
+   */
+  async drain(drainMs: number): Promise<void> {
+    this.stopping = true;
+    this.signalAll('SIGTERM');
+    const deadline = Date.now() + drainMs;
+    while (this.size > 0 && Date.now() < deadline) await sleep(20);
+    this.signalAll('SIGKILL');
+    while (this.size > 0) await sleep(10);
+    await this.settled();
+    this.close();
+  }
+
   close(): void {
     this.watcher?.close();
     this.watcher = null;
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -7,162 +7,75 @@
  *  - `accept`: the listener started it ahead of need with the listening sockets
  *    as descriptors 3, 4, …; it accepts one connection, serves it, and accepts the
  *    next, until it has served `recycleAfter` connections or is told to stop.
+ * This file only puts the pieces together: the run record (run-publisher.ts),
+ * how the process ends (lifecycle.ts), the refresh tick (run-refresh.ts), the
+ * memory settle timer (settle.ts) and the connections (accept-loop.ts).
  */
 import { Socket } from 'node:net';
-import { Spool } from '../spool';
-import { acceptOne } from './accept';
-import { Connection } from './connection';
-import { loadPrivateKey } from '../settings/keys';
 import { Logger } from '../log/logger';
 import { nativeSockets } from '../native';
-import { type RunRecord, type RunState, writeRunRecord } from '../spool/run-record';
-import type { SessionSettings } from '../settings/session-settings';
+import { loadPrivateKey } from '../settings/keys';
+import { Spool } from '../spool';
 import { ProcessCounters } from '../spool/process-counters';
+import { type AcceptLoopOptions, acceptLoop, serveHandedOver } from './accept-loop';
+import { acceptOne } from './accept';
+import { parseSessionArgv } from './argv';
+import { Connection } from './connection';
+import { Lifecycle } from './lifecycle';
+import { listenerPid, startRunRefresh } from './run-refresh';
+import { RunPublisher } from './run-publisher';
+import { settleWhenQuiet } from './settle';
 
+/** The first inherited descriptor: the handed-over connection, or the first listening socket. */
 const FIRST_FD = 3;
 
 async function main(): Promise<void> {
-  const settings = JSON.parse(process.argv[2] ?? '{}') as SessionSettings;
-  const mode = process.argv[3] ?? 'socket';
-  const listenCount = Number(process.argv[4] ?? '0');
+  const { settings, mode, listenCount } = parseSessionArgv(process.argv);
   const log = new Logger(settings.logLevel, settings.logFormat, 'session');
   const spool = new Spool({ root: settings.spool, staleMs: settings.staleMs });
   const privateKey = loadPrivateKey(settings.privateKeyFile);
   const stats = new ProcessCounters();
-  const runFile = spool.layout.runFile(process.pid);
-  const record: RunRecord = { pid: process.pid, state: 'idle', since: Date.now(), client: null, connections: 0, stats };
-  let current: Connection | null = null;
-  let retiring = false;
-  const publish = (state: RunState, client: string | null) => {
-    stats.inboxDepth = current?.inboxDepth ?? 0;
-    if (record.state !== state) record.since = Date.now();
-    record.state = state;
-    record.client = client;
-    try {
-      writeRunRecord(runFile, record);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        // The spool's .run directory went away (an operator, a sweep): make it again once.
-        try {
-          spool.init();
-          writeRunRecord(runFile, record);
-          return;
-        } catch {
-          // Reported below.
-        }
-      }
-      log.warn('run record not written', { error: (err as Error).message });
-    }
-  };
-  // Counters move while serving; the record follows at a modest pace. The same
-  // tick notices a listener that died without ending its sessions (SIGKILL): the
-  // process is then reparented, stops taking connections and exits once idle.
-  // The listener names itself: reading process.ppid here could already see the
-  // reparenting if the listener died while this process was starting.
-  const listener = Number(process.env.TFGW_LISTENER_PID ?? process.ppid);
-  const refresh = setInterval(() => {
-    if (process.ppid !== listener && !retiring) {
-      log.warn('listener gone; taking no more connections');
-      retiring = true;
-      if (!current) {
-        publish('exiting', null);
-        exit(0);
-        return;
-      }
-    }
-    publish(record.state, record.client);
-  }, 1000);
-  refresh.unref();
-  const settle = settleWhenQuiet(stats);
-
-  let stopping = false;
-  const exit = (code: number) => {
-    clearInterval(refresh);
-    clearInterval(settle);
-    spool.outbox.dispose();
-    process.exit(code);
-  };
-  const stop = () => {
-    stopping = true;
-    if (current) current.shutdown('server shutting down');
-    else {
-      publish('exiting', null);
-      exit(0);
-    }
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  // Retire: the listener has more waiting processes than it wants. A waiting
-  // process exits now; a busy one finishes its client first. (Signals arrive as
-  // their own events, so "waiting" cannot race with a connection being accepted.)
-  process.on('SIGUSR2', () => {
-    retiring = true;
-    if (!current) {
-      publish('exiting', null);
-      exit(0);
-    }
+  const timers: NodeJS.Timeout[] = [];
+  const lifecycle = new Lifecycle({
+    log,
+    publishExiting: () => publisher.publish('exiting', null),
+    exit: (code) => {
+      for (const timer of timers) clearInterval(timer);
+      spool.outbox.dispose();
+      process.exit(code);
+    },
   });
-  process.on('uncaughtException', (err) => {
-    log.error('session crashed', { error: err.stack ?? err.message });
-    // The listener reaps this process and clears its inbox.
-    exit(70);
+  const publisher = new RunPublisher({
+    file: spool.layout.runFile(process.pid),
+    pid: process.pid,
+    stats,
+    remakeSpool: () => spool.init(),
+    inboxDepth: () => lifecycle.serving?.inboxDepth ?? 0,
+    log,
   });
+  const native = nativeSockets();
+  timers.push(
+    startRunRefresh({ publisher, lifecycle, listenerPid: listenerPid(), parentPid: () => process.ppid }),
+    settleWhenQuiet(
+      () => stats.bytesIn + stats.bytesOut,
+      () => native?.releaseMemory(),
+    ),
+  );
+  lifecycle.listen(process);
 
-  const serve = async (socket: Socket, n: number) => {
-    const procKey = `/${Math.floor(Date.now() / 1000)}${process.pid}${n > 1 ? `-${n}` : ''}`;
-    current = new Connection(socket, settings, privateKey, spool, log, stats, procKey);
-    publish('busy', current.client);
-    current.start();
-    await current.done;
-    current = null;
+  const loop: AcceptLoopOptions = {
+    lifecycle,
+    publisher,
+    connect: (socket, procKey) => new Connection(socket, settings, privateKey, spool, log, stats, procKey),
+    pid: process.pid,
   };
-
   if (mode === 'socket') {
-    record.connections = 1;
-    await serve(new Socket({ fd: FIRST_FD, readable: true, writable: true }), 1);
-    publish('exiting', null);
-    exit(0);
+    await serveHandedOver(loop, new Socket({ fd: FIRST_FD, readable: true, writable: true }));
     return;
   }
-
-  const native = nativeSockets();
   if (!native) throw new Error('accept mode needs the native socket helpers');
   const listenFds = Array.from({ length: listenCount }, (_, i) => FIRST_FD + i);
-  publish('idle', null);
-  while (!stopping && !retiring && record.connections < settings.recycleAfter) {
-    const socket = await acceptOne(native, listenFds);
-    record.connections++;
-    await serve(socket, record.connections);
-    if (!stopping && !retiring) publish('idle', null);
-  }
-  publish('exiting', null);
-  exit(0);
-}
-
-/**
- * Most session processes sit idle (waiting to accept, or holding a quiet peer).
- * Once traffic has stopped for a while, a low-memory collection (which also
- * shrinks the young generation back after a burst) and malloc_trim() hand the
- * memory that start-up and past bursts freed back to the system, which is what
- * memory per idle peer comes down to.
- */
-function settleWhenQuiet(stats: ProcessCounters): NodeJS.Timeout {
-  const native = nativeSockets();
-  let lastBytes = -1;
-  let settled = false;
-  const timer = setInterval(() => {
-    const bytes = stats.bytesIn + stats.bytesOut;
-    if (bytes !== lastBytes) {
-      lastBytes = bytes;
-      settled = false;
-      return;
-    }
-    if (settled) return;
-    settled = true;
-    native?.releaseMemory();
-  }, 2000);
-  timer.unref();
-  return timer;
+  await acceptLoop(loop, () => acceptOne(native, listenFds), settings.recycleAfter);
 }
 
 main().catch((err: Error) => {

@@ -1,0 +1,101 @@
+/**
+ * How a session process ends. Four things end it: SIGTERM/SIGINT (stop: the
+ * client being served is shut down first), SIGUSR2 (retire: the listener has
+ * more waiting processes than it wants; a busy one finishes its client first),
+ * the listener gone, and a crash. All of them end in `finish`, which publishes
+ * 'exiting' and exits, once; a crash exits with 70 without writing its record
+ * (the listener reaps the process and clears its inbox).
+ */
+import type { Logger } from '../log/logger';
+
+/** Exit code of a session process that crashed. */
+export const EXIT_CRASHED = 70;
+
+/** What the process needs of the connection being served. */
+export interface Served {
+  shutdown(reason: string): void;
+  /** Files waiting in its inbox (for the run record). */
+  readonly inboxDepth: number;
+}
+
+export interface LifecycleOptions {
+  log: Logger;
+  /** Writes the run record's 'exiting' state. */
+  publishExiting: () => void;
+  /** Clears timers and releases what the process holds, then ends it (process.exit). */
+  exit: (code: number) => void;
+}
+
+/** The process-wide events the lifecycle listens to (process itself, or a stand-in in tests). */
+export interface SignalSource {
+  on(event: 'SIGTERM' | 'SIGINT' | 'SIGUSR2', listener: () => void): unknown;
+  on(event: 'uncaughtException', listener: (err: Error) => void): unknown;
+}
+
+export class Lifecycle {
+  /** Asked to stop: take no more connections, shut the current one down. */
+  stopping = false;
+  /** Retiring: take no more connections, finish the current one. */
+  retiring = false;
+  /** The connection being served, if any. */
+  serving: Served | null = null;
+  private ended = false;
+
+  constructor(private readonly options: LifecycleOptions) {}
+
+  /** Whether to take another connection. */
+  get accepting(): boolean {
+    return !this.stopping && !this.retiring;
+  }
+
+  get finished(): boolean {
+    return this.ended;
+  }
+
+  listen(source: SignalSource): void {
+    source.on('SIGTERM', () => this.stop());
+    source.on('SIGINT', () => this.stop());
+    // Signals arrive as their own events, so "waiting" cannot race with a connection being accepted.
+    source.on('SIGUSR2', () => this.retire());
+    source.on('uncaughtException', (err: Error) => this.crash(err));
+  }
+
+  stop(): void {
+    this.stopping = true;
+    if (this.serving) this.serving.shutdown('server shutting down');
+    else this.finish(0);
+  }
+
+  retire(): void {
+    this.retiring = true;
+    if (!this.serving) this.finish(0);
+  }
+
+  /**
+   * The listener died without ending its sessions (SIGKILL): take no more
+   * connections and exit once idle.
+   */
+  listenerGone(): void {
+    if (this.retiring) return;
+    this.options.log.warn('listener gone; taking no more connections');
+    this.retire();
+  }
+
+  crash(err: Error): void {
+    this.options.log.error('session crashed', { error: err.stack ?? err.message });
+    this.end(EXIT_CRASHED);
+  }
+
+  /** Publishes 'exiting' and exits with `code`. */
+  finish(code: number): void {
+    if (this.ended) return;
+    this.options.publishExiting();
+    this.end(code);
+  }
+
+  private end(code: number): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.options.exit(code);
+  }
+}

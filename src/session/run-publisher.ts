@@ -1,0 +1,81 @@
+/**
+ * The session process's run record (`<spool>/.run/<pid>.json`): what it is doing,
+ * since when, for which client, how many connections it served, and its
+ * counters. The listener sizes its pool and answers /metrics from it, so the
+ * record is rewritten on every change of state and on every refresh tick.
+ */
+import type { Logger } from '../log/logger';
+import type { ProcessCounters } from '../spool/process-counters';
+import { type RunRecord, type RunState, writeRunRecord } from '../spool/run-record';
+
+export interface RunPublisherOptions {
+  file: string;
+  pid: number;
+  stats: ProcessCounters;
+  /** Makes the spool's directories again (after `.run` went away). */
+  remakeSpool: () => void;
+  /** Files waiting in the inbox of the client being served (0 when none). */
+  inboxDepth: () => number;
+  log: Logger;
+  now?: () => number;
+}
+
+export class RunPublisher {
+  private readonly record: RunRecord;
+  private readonly now: () => number;
+
+  constructor(private readonly options: RunPublisherOptions) {
+    this.now = options.now ?? Date.now;
+    this.record = { pid: options.pid, state: 'idle', since: this.now(), client: null, connections: 0, stats: options.stats };
+  }
+
+  get state(): RunState {
+    return this.record.state;
+  }
+
+  /** Connections served so far. */
+  get connections(): number {
+    return this.record.connections;
+  }
+
+  /** Counts one more connection and returns its number (1 for the first). */
+  countConnection(): number {
+    return ++this.record.connections;
+  }
+
+  /** Records `state` (its start time only when it changes) and writes the record. */
+  publish(state: RunState, client: string | null): void {
+    this.options.stats.inboxDepth = this.options.inboxDepth();
+    if (this.record.state !== state) this.record.since = this.now();
+    this.record.state = state;
+    this.record.client = client;
+    this.write();
+  }
+
+  /** Writes the record again as it is, with the counters as they are now. */
+  refresh(): void {
+    this.publish(this.record.state, this.record.client);
+  }
+
+  private write(): void {
+    const { file, log } = this.options;
+    try {
+      writeRunRecord(file, this.record);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && this.rewriteInNewSpool()) return;
+      log.warn('run record not written', { error: (err as Error).message });
+    }
+  }
+
+  /** The spool's .run directory went away (an operator, a sweep): make it again once. */
+  private rewriteInNewSpool(): boolean {
+    try {
+      this.options.remakeSpool();
+      writeRunRecord(this.options.file, this.record);
+      return true;
+    } catch {
+      // Reported by the caller, with the first error.
+      return false;
+    }
+  }
+}

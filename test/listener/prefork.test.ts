@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MAX_STARTING, type PreforkLimits, PreforkPolicy, RETIRE_AFTER_MS } from '../../src/listener/prefork';
+import { FakeClock, fakePool, quietLogger, writeRecord, spoolPerTest } from './fakes';
+
+describe('PreforkPolicy', () => {
+  const spoolNow = spoolPerTest();
+
+  function rig(limits: PreforkLimits) {
+    const spool = spoolNow();
+    const clock = new FakeClock();
+    const lines: string[] = [];
+    const log = quietLogger(lines);
+    const { pool, children } = fakePool(spool, clock, log);
+    let backlog = false;
+    const policy = new PreforkPolicy({ pool, limits: () => limits, listenFds: [7, 8], backlogWaiting: () => backlog, log, now: clock.now });
+    const report = (pid: number, state: 'idle' | 'busy') => {
+      writeRecord(spool, pid, state);
+      pool.refreshAll();
+    };
+    return { pool, children, policy, clock, lines, report, setBacklog: (b: boolean) => (backlog = b) };
+  }
+
+  it(`tops up to the spares, at most ${MAX_STARTING} starting at once, with the listening descriptors`, () => {
+    const { pool, children, policy, report } = rig({ spareSessions: 4, maxSessions: 10 });
+    policy.topUp();
+    assert.equal(MAX_STARTING, 2);
+    assert.equal(pool.size, 2);
+    assert.deepEqual(children[0].fds, [7, 8]);
+    assert.equal(children[0].mode, 'accept');
+    for (const pid of pool.pids()) report(pid, 'idle');
+    policy.topUp();
+    assert.equal(pool.size, 4);
+    for (const pid of pool.pids()) report(pid, 'idle');
+    policy.topUp();
+    assert.equal(pool.size, 4, 'enough waiting');
+    report(pool.pids()[0], 'busy');
+    policy.topUp();
+    assert.equal(pool.size, 5, 'a busy one is replaced');
+  });
+
+  it('stays within maxSessions and warns once per interval at the limit', () => {
+    const { pool, policy, report, lines, clock } = rig({ spareSessions: 2, maxSessions: 2 });
+    policy.topUp();
+    for (const pid of pool.pids()) report(pid, 'busy');
+    policy.topUp();
+    policy.topUp();
+    assert.equal(pool.size, 2);
+    const warnings = () => lines.filter((l) => l.includes('session limit reached')).length;
+    assert.equal(warnings(), 1);
+    clock.advance(10_001);
+    policy.topUp();
+    assert.equal(warnings(), 2);
+  });
+
+  it('shrinks after a burst: surplus waiting processes retire after RETIRE_AFTER_MS', () => {
+    const { pool, children, policy, report, clock } = rig({ spareSessions: 1, maxSessions: 10 });
+    for (let i = 0; i < 3; i++) pool.start('accept', [7, 8], null);
+    for (const pid of pool.pids()) report(pid, 'idle');
+    policy.shrink();
+    assert.equal(children.filter((c) => c.signals.includes('SIGUSR2')).length, 0);
+    clock.advance(RETIRE_AFTER_MS);
+    policy.shrink();
+    assert.equal(children.filter((c) => c.signals.includes('SIGUSR2')).length, 2);
+  });
+
+  it('starts one more process when connections wait in the backlog on two checks in a row', () => {
+    const { pool, policy, report, setBacklog, clock } = rig({ spareSessions: 1, maxSessions: 3 });
+    policy.topUp();
+    report(pool.pids()[0], 'idle');
+    clock.advance(5000);
+    setBacklog(true);
+    policy.checkBacklog();
+    assert.equal(pool.size, 1, 'one check is not enough');
+    policy.checkBacklog();
+    assert.equal(pool.size, 2);
+    policy.checkBacklog();
+    policy.checkBacklog();
+    assert.equal(pool.size, 2, 'not while the new one may still be starting');
+    setBacklog(false);
+    policy.checkBacklog();
+    setBacklog(true);
+    clock.advance(5000);
+    policy.checkBacklog();
+    assert.equal(pool.size, 2, 'the count starts again after a check without a backlog');
+  });
+});
