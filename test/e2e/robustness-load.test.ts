@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { GatewayPeer, GatewayPeerOptions, TfClient } from '../../src/client';
 import { RawClient } from '../helpers/raw-client';
 import {
@@ -24,7 +24,7 @@ import {
   sessionPids,
   sleep,
 } from '../helpers/robustness';
-import { type ServerHandle, startServer } from '../helpers/tfgw-server';
+import { rawInGateway, serverForSuite } from './fixture';
 
 const MESSAGE_FILE = /^\d{13}-\d{7}-\d{10}$/;
 const sizeOf = (file: string): number | null => {
@@ -37,18 +37,14 @@ const sizeOf = (file: string): number | null => {
 const INBOX_MAX_FILES = 32;
 
 describe('robustness: floods, in-flight leaves, stuck and vanishing receivers, SIGKILL', { timeout: 300_000 }, () => {
-  let server: ServerHandle;
+  const server = serverForSuite(['--inbox-max-files', String(INBOX_MAX_FILES)]);
   let p: GatewayPeer;
   let q: GatewayPeer;
   let round = 0;
 
   before(async () => {
-    server = await startServer(['--inbox-max-files', String(INBOX_MAX_FILES)]);
-    p = await (await server.connect()).enterGateway('by-p');
-    q = await (await server.connect()).enterGateway('by-q');
-  });
-  after(async () => {
-    await server.stop();
+    p = await peerOf('by-p');
+    q = await peerOf('by-q');
   });
 
   const clients = new Map<GatewayPeer, TfClient>();
@@ -205,12 +201,7 @@ describe('robustness: floods, in-flight leaves, stuck and vanishing receivers, S
   });
 
   it('a receiver that never reads (no slow-receiver timeout): its inbox stays bounded, the sender and others carry on, it catches up later', async (t) => {
-    const stuck = await RawClient.open(server.port);
-    await stuck.handshake(server.publicKey, server.hash);
-    stuck.send('XS_GATEWAY');
-    assert.equal(await stuck.text(), 'OK');
-    stuck.send('stuck');
-    assert.equal(await stuck.text(), 'OK');
+    const stuck = await rawInGateway(server, 'stuck');
     stuck.socket.pause();
     const sender = await peerOf('stuck-sender');
     const inbox = path.join(server.spool, 'stuck');
@@ -260,13 +251,8 @@ describe('robustness: floods, in-flight leaves, stuck and vanishing receivers, S
   });
 
   it('a receiver that disconnects while its inbox holds files: the inbox and its files are removed', async () => {
-    const rx = await RawClient.open(server.port);
+    const rx = await rawInGateway(server, 'vanishing');
     const port = rx.socket.localPort!;
-    await rx.handshake(server.publicKey, server.hash);
-    rx.send('XS_GATEWAY');
-    assert.equal(await rx.text(), 'OK');
-    rx.send('vanishing');
-    assert.equal(await rx.text(), 'OK');
     rx.socket.pause();
     const claimDir = path.join(server.spool, readlinkSync(path.join(server.spool, 'vanishing')));
     const sender = await peerOf('vanish-sender');
