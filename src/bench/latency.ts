@@ -7,7 +7,7 @@
  */
 import { nowMs } from './clock';
 import type { FloorResults } from './floor';
-import type { Job, WorkerRun } from './messages';
+import type { Job, WorkerContext, WorkerRun } from './messages';
 import { makeBody, readStamp, stamp } from './payload';
 import { type PoolOptions, type RunOutcome, withPool } from './pool';
 import type { Row } from './report';
@@ -49,7 +49,15 @@ export interface LatencyResults {
   elapsedS: number;
 }
 
-export const latencyWorker: WorkerRun<LatencyJob, LatencyWorkerResult> = async (job, ctx) => {
+/** The pinger and the ponger in the gateway: `round` times one round trip, null when it is lost. */
+interface PingPong {
+  round(seq: number): Promise<number | null>;
+  /** Messages that arrived for no waiting round. */
+  stray(): number;
+  close(): Promise<void>;
+}
+
+async function openPingPong(job: LatencyJob, ctx: WorkerContext): Promise<PingPong> {
   const pingId = `${job.tag}-ping`;
   const pongId = `${job.tag}-pong`;
   const pingClient = await ctx.connector.connect();
@@ -95,9 +103,13 @@ export const latencyWorker: WorkerRun<LatencyJob, LatencyWorkerResult> = async (
         waiting?.done(null);
       });
     });
+  return { round, stray: () => stray, close: () => teardown([ping, pong], [pingClient, pongClient]) };
+}
 
+export const latencyWorker: WorkerRun<LatencyJob, LatencyWorkerResult> = async (job, ctx) => {
+  const pair = await openPingPong(job, ctx);
   let seq = 0;
-  for (let i = 0; i < job.warmup; i++) await round(seq++);
+  for (let i = 0; i < job.warmup; i++) await pair.round(seq++);
   await ctx.barrier('go');
   ctx.meter.start();
   const startedAt = nowMs();
@@ -106,15 +118,15 @@ export const latencyWorker: WorkerRun<LatencyJob, LatencyWorkerResult> = async (
   ctx.counters.rounds = 0;
   ctx.counters.lost = 0;
   for (let i = 0; i < job.count; i++) {
-    const ms = await round(seq++);
+    const ms = await pair.round(seq++);
     if (ms === null) ctx.counters.lost = ++lost;
     else samples.push(ms);
     ctx.counters.rounds = i + 1;
   }
   const wallMs = nowMs() - startedAt;
   ctx.meter.stop();
-  await teardown([ping, pong], [pingClient, pongClient]);
-  return { samples, lost, stray, wallMs };
+  await pair.close();
+  return { samples, lost, stray: pair.stray(), wallMs };
 };
 
 export async function runLatency(target: Target, opts: LatencyOptions): Promise<RunOutcome<LatencyResults>> {
