@@ -34,13 +34,19 @@ static uint64_t next_seed(uint64_t seed, const uint8_t *key) {
   return seed != 0 ? seed : load_le64(key);
 }
 
-static void encrypt(struct cipher *c, uint8_t *buf, size_t n) {
+/*
+ * One pass of either direction. `decipher` is a constant at each call below and
+ * the body is always inlined, so the compiler folds the choice away: each
+ * direction still runs its own branch-free loop, as a floor should.
+ */
+static inline __attribute__((always_inline)) void pass(struct cipher *c, uint8_t *buf, size_t n, const int decipher) {
   uint8_t *key = c->key;
   size_t len = c->len;
   uint64_t seed = c->seed;
   size_t i = 0;
   for (size_t p = 0; p < n; p++) {
-    buf[p] = (uint8_t)((buf[p] ^ key[i]) + (uint8_t)(seed >> 56));
+    uint8_t pad = (uint8_t)(seed >> 56);
+    buf[p] = decipher ? (uint8_t)((uint8_t)(buf[p] - pad) ^ key[i]) : (uint8_t)((buf[p] ^ key[i]) + pad);
     seed = next_seed(seed, key);
     key[i] = (uint8_t)seed;
     if (++i == len) i = 0;
@@ -48,18 +54,12 @@ static void encrypt(struct cipher *c, uint8_t *buf, size_t n) {
   c->seed = seed;
 }
 
+static void encrypt(struct cipher *c, uint8_t *buf, size_t n) {
+  pass(c, buf, n, 0);
+}
+
 static void decrypt(struct cipher *c, uint8_t *buf, size_t n) {
-  uint8_t *key = c->key;
-  size_t len = c->len;
-  uint64_t seed = c->seed;
-  size_t i = 0;
-  for (size_t p = 0; p < n; p++) {
-    buf[p] = (uint8_t)((uint8_t)(buf[p] - (uint8_t)(seed >> 56)) ^ key[i]);
-    seed = next_seed(seed, key);
-    key[i] = (uint8_t)seed;
-    if (++i == len) i = 0;
-  }
-  c->seed = seed;
+  pass(c, buf, n, 1);
 }
 
 static double now_ns(void) {

@@ -3,12 +3,14 @@
  * over the worker processes, each repeat: TCP connect, version, session key,
  * hash (timed up to the hash's OK), then END and wait for the server to close.
  */
+import { type Failures, countFailure, mergeFailures, someFailures } from './failures';
 import { nowMs } from './clock';
 import { settleWithin, shares } from './concurrency';
 import type { FloorResults } from './floor';
 import type { Job, WorkerRun } from './messages';
-import { type RunOutcome, withPool } from './pool';
-import { type Row, costRatio } from './report';
+import { type PoolOptions, type RunOutcome, withPool } from './pool';
+import type { Row } from './report';
+import { fieldRows, quantileRows } from './rows';
 import { type Summary, summarize } from './stats';
 import type { Target } from './target';
 
@@ -31,7 +33,7 @@ interface ConnectJob extends Job {
 interface ConnectWorkerResult {
   handshakeMs: number[];
   closeMs: number[];
-  failures: Record<string, number>;
+  failures: Failures;
   startAt: number;
   endAt: number;
 }
@@ -42,7 +44,7 @@ export interface ConnectResults {
   completed: number;
   failed: number;
   /** Failure messages and how often each came. */
-  failures: Record<string, number>;
+  failures: Failures;
   elapsedS: number;
   /** Completed connections (sequence, END, close) per second. */
   handshakesPerS: number;
@@ -58,7 +60,7 @@ export const connectWorker: WorkerRun<ConnectJob, ConnectWorkerResult> = async (
   c.failed = 0;
   const handshakeMs: number[] = [];
   const closeMs: number[] = [];
-  const failures: Record<string, number> = {};
+  const failures: Failures = {};
   await ctx.barrier('go');
   ctx.meter.start();
   const startAt = nowMs();
@@ -80,8 +82,7 @@ export const connectWorker: WorkerRun<ConnectJob, ConnectWorkerResult> = async (
         closeMs.push(nowMs() - t1);
         c.done!++;
       } catch (error) {
-        const message = (error as Error).message;
-        failures[message] = (failures[message] ?? 0) + 1;
+        countFailure(failures, error);
         c.failed!++;
       }
     }
@@ -97,71 +98,47 @@ export async function runConnect(target: Target, opts: ConnectOptions): Promise<
   const counts = shares(opts.connections, workers);
   const lanes = shares(opts.concurrency, workers);
   const jobs: ConnectJob[] = counts.map((connections, w) => ({ mode: 'connect', connections, concurrency: lanes[w]! }));
-  return withPool<ConnectWorkerResult, RunOutcome<ConnectResults>>(
-    target,
-    jobs,
-    {
-      progress: opts.progress,
-      render: (c, s) => {
-        const done = c.done ?? 0;
-        return `connect  ${s.toFixed(1)} s  ${done}/${opts.connections} done  ${c.failed ?? 0} failed  ${s > 0 ? Math.round(done / s) : 0}/s`;
+  const render: PoolOptions['render'] = (c, s) => {
+    const done = c.done ?? 0;
+    return `connect  ${s.toFixed(1)} s  ${done}/${opts.connections} done  ${c.failed ?? 0} failed  ${s > 0 ? Math.round(done / s) : 0}/s`;
+  };
+  return withPool<ConnectWorkerResult, RunOutcome<ConnectResults>>(target, jobs, { progress: opts.progress, render }, async (pool) => {
+    await pool.pass('go');
+    const { results, cpu } = await pool.done();
+    const { failures, failed } = mergeFailures(results);
+    const handshakes = results.flatMap((r) => r.handshakeMs);
+    const elapsedS = (Math.max(...results.map((r) => r.endAt)) - Math.min(...results.map((r) => r.startAt))) / 1000;
+    return {
+      results: {
+        connections: opts.connections,
+        concurrency: opts.concurrency,
+        completed: handshakes.length,
+        failed,
+        failures,
+        elapsedS,
+        handshakesPerS: elapsedS > 0 ? handshakes.length / elapsedS : 0,
+        handshakeMs: summarize(handshakes),
+        closeMs: summarize(results.flatMap((r) => r.closeMs)),
       },
-    },
-    async (pool) => {
-      await pool.arrived('go');
-      pool.release('go');
-      const { results, cpu } = await pool.done();
-      const failures: Record<string, number> = {};
-      for (const r of results) for (const [m, n] of Object.entries(r.failures)) failures[m] = (failures[m] ?? 0) + n;
-      const handshakes = results.flatMap((r) => r.handshakeMs);
-      const elapsedS = (Math.max(...results.map((r) => r.endAt)) - Math.min(...results.map((r) => r.startAt))) / 1000;
-      const failed = Object.values(failures).reduce((s, n) => s + n, 0);
-      return {
-        results: {
-          connections: opts.connections,
-          concurrency: opts.concurrency,
-          completed: handshakes.length,
-          failed,
-          failures,
-          elapsedS,
-          handshakesPerS: elapsedS > 0 ? handshakes.length / elapsedS : 0,
-          handshakeMs: summarize(handshakes),
-          closeMs: summarize(results.flatMap((r) => r.closeMs)),
-        },
-        cpu,
-        warnings: failed > 0 ? [`${failed} connection(s) failed: ${Object.keys(failures).slice(0, 3).join('; ')}`] : [],
-        nothingDone: handshakes.length === 0,
-      };
-    },
-  );
+      cpu,
+      warnings: failed > 0 ? [`${failed} connection(s) failed: ${someFailures(failures)}`] : [],
+      nothingDone: handshakes.length === 0,
+    };
+  });
 }
 
 export function connectRows(r: ConnectResults, floor: FloorResults | null): Row[] {
-  const start = floor?.node?.startupMs ?? null;
-  const h = r.handshakeMs;
   return [
-    { key: 'completed', label: 'connections', value: r.completed, unit: '' },
-    { key: 'failed', label: 'failed', value: r.failed, unit: '' },
-    { key: 'elapsedS', label: 'elapsed', value: r.elapsedS, unit: 's' },
-    { key: 'handshakesPerS', label: 'handshakes', value: r.handshakesPerS, unit: '/s' },
-    {
-      key: 'handshake.p50',
-      label: 'connect to hash OK p50',
-      value: h?.p50 ?? null,
-      unit: 'ms',
-      floor: start?.p50,
-      ratio: costRatio(h?.p50, start?.p50),
-    },
-    { key: 'handshake.p90', label: 'connect to hash OK p90', value: h?.p90 ?? null, unit: 'ms' },
-    {
-      key: 'handshake.p99',
-      label: 'connect to hash OK p99',
-      value: h?.p99 ?? null,
-      unit: 'ms',
-      floor: start?.p99,
-      ratio: costRatio(h?.p99, start?.p99),
-    },
-    { key: 'handshake.max', label: 'connect to hash OK max', value: h?.max ?? null, unit: 'ms' },
-    { key: 'close.p50', label: 'END to close p50', value: r.closeMs?.p50 ?? null, unit: 'ms' },
+    ...fieldRows(r, [
+      ['completed', 'connections', ''],
+      ['failed', 'failed', ''],
+      ['elapsedS', 'elapsed', 's'],
+      ['handshakesPerS', 'handshakes', '/s'],
+    ]),
+    ...quantileRows('handshake', 'connect to hash OK', r.handshakeMs, ['p50', 'p90', 'p99', 'max'], {
+      summary: floor?.node?.startupMs,
+      at: ['p50', 'p99'],
+    }),
+    ...quantileRows('close', 'END to close', r.closeMs, ['p50']),
   ];
 }

@@ -14,7 +14,9 @@ import { type IpcFloor, fileSystemType, measureIpcFloor } from './floor-ipc';
 import { type NodeFloor, measureNodeFloor } from './floor-node';
 import { type TcpFloor, measureTcpFloor } from './floor-tcp';
 import { ProgressLine } from './progress';
-import { type Row, costRatio, rateRatio } from './report';
+import type { Row } from './report';
+import { asCost, asRate, figure, quantileRows } from './rows';
+import type { Summary } from './stats';
 
 export type FloorKind = 'cipher' | 'ipc' | 'tcp' | 'node';
 export const FLOOR_KINDS: readonly FloorKind[] = ['cipher', 'ipc', 'tcp', 'node'];
@@ -102,69 +104,45 @@ export async function runFloors(opts: FloorOptions): Promise<FloorResults> {
 }
 
 export function floorRows(f: FloorResults): Row[] {
-  const rows: Row[] = [];
-  if (f.cipher) {
-    const c = f.cipher.cNsPerByte;
-    if (c) {
-      rows.push(
-        { key: 'cipher.c.enc', label: 'cipher C encipher', value: c.enc, unit: 'ns/B' },
-        { key: 'cipher.c.dec', label: 'cipher C decipher', value: c.dec, unit: 'ns/B' },
-      );
-    }
-    for (const [name, t] of [
-      ['wasm', f.cipher.wasm],
-      ['js', f.cipher.js],
-    ] as const) {
-      rows.push(
-        { key: `cipher.${name}.enc`, label: `cipher ${name} encipher`, value: t.enc, unit: 'ns/B', floor: c?.enc, ratio: costRatio(t.enc, c?.enc) },
-        { key: `cipher.${name}.dec`, label: `cipher ${name} decipher`, value: t.dec, unit: 'ns/B', floor: c?.dec, ratio: costRatio(t.dec, c?.dec) },
-      );
-    }
-  }
-  if (f.ipc) {
-    const base = f.ipc.fsWatch;
-    for (const r of [f.ipc.fsWatch, f.ipc.chokidar]) {
-      const vs = r === base ? null : base;
-      const timed = (key: 'oneHopMs' | 'roundTripMs', q: 'p50' | 'p99', label: string): Row => {
-        const value = r[key]?.[q] ?? null;
-        const floor = vs ? (vs[key]?.[q] ?? null) : null;
-        return { key: `ipc.${r.watcher}.${key}.${q}`, label: `${r.watcher} ${label} ${q}`, value, unit: 'ms', floor, ratio: costRatio(value, floor) };
-      };
-      const floorRate = vs ? vs.streamMsgsPerS : null;
-      rows.push(
-        timed('oneHopMs', 'p50', 'one hop'),
-        timed('oneHopMs', 'p99', 'one hop'),
-        timed('roundTripMs', 'p50', 'round trip'),
-        timed('roundTripMs', 'p99', 'round trip'),
-        {
-          key: `ipc.${r.watcher}.streamMsgsPerS`,
-          label: `${r.watcher} one-way stream`,
-          value: r.streamMsgsPerS,
-          unit: 'msgs/s',
-          floor: floorRate,
-          ratio: rateRatio(r.streamMsgsPerS, floorRate),
-        },
-      );
-    }
-  }
-  if (f.tcp) {
+  return [
+    ...(f.cipher ? cipherRows(f.cipher) : []),
+    ...(f.ipc ? [f.ipc.fsWatch, f.ipc.chokidar].flatMap((r, i) => ipcRows(r, i === 0 ? null : f.ipc!.fsWatch)) : []),
+    ...(f.tcp ? quantileRows('tcp.roundTripMs', 'loopback TCP round trip', f.tcp.roundTripMs, ['p50', 'p99']) : []),
+    ...(f.node ? nodeRows(f.node) : []),
+  ];
+}
+
+/** The C cipher as it is, wasm and js against it. */
+function cipherRows(cipher: CipherBenchResult): Row[] {
+  const c = cipher.cNsPerByte;
+  const rows = c ? [figure('cipher.c.enc', 'cipher C encipher', c.enc, 'ns/B'), figure('cipher.c.dec', 'cipher C decipher', c.dec, 'ns/B')] : [];
+  for (const [name, t] of [
+    ['wasm', cipher.wasm],
+    ['js', cipher.js],
+  ] as const) {
     rows.push(
-      { key: 'tcp.roundTripMs.p50', label: 'loopback TCP round trip p50', value: f.tcp.roundTripMs?.p50 ?? null, unit: 'ms' },
-      { key: 'tcp.roundTripMs.p99', label: 'loopback TCP round trip p99', value: f.tcp.roundTripMs?.p99 ?? null, unit: 'ms' },
-    );
-  }
-  if (f.node) {
-    rows.push(
-      { key: 'node.startup.p50', label: 'node -e 0 start-up p50', value: f.node.startupMs?.p50 ?? null, unit: 'ms' },
-      { key: 'node.startup.p99', label: 'node -e 0 start-up p99', value: f.node.startupMs?.p99 ?? null, unit: 'ms' },
-      { key: 'node.pssMB', label: 'idle node PSS', value: f.node.pssMB, unit: 'MB' },
-      {
-        key: 'node.pssSideBySideMB',
-        label: `idle node PSS, ${f.node.sideBySide} at once`,
-        value: f.node.pssSideBySideMB,
-        unit: 'MB',
-      },
+      figure(`cipher.${name}.enc`, `cipher ${name} encipher`, t.enc, 'ns/B', asCost(c?.enc)),
+      figure(`cipher.${name}.dec`, `cipher ${name} decipher`, t.dec, 'ns/B', asCost(c?.dec)),
     );
   }
   return rows;
+}
+
+/** One watcher's file IPC; chokidar's against fs.watch's (`vs`). */
+function ipcRows(r: IpcFloor, vs: IpcFloor | null): Row[] {
+  const w = r.watcher;
+  const against = (s: Summary | null | undefined) => (vs ? { summary: s, at: ['p50', 'p99'] as const } : undefined);
+  return [
+    ...quantileRows(`ipc.${w}.oneHopMs`, `${w} one hop`, r.oneHopMs, ['p50', 'p99'], against(vs?.oneHopMs)),
+    ...quantileRows(`ipc.${w}.roundTripMs`, `${w} round trip`, r.roundTripMs, ['p50', 'p99'], against(vs?.roundTripMs)),
+    figure(`ipc.${w}.streamMsgsPerS`, `${w} one-way stream`, r.streamMsgsPerS, 'msgs/s', asRate(vs ? vs.streamMsgsPerS : null)),
+  ];
+}
+
+function nodeRows(node: NodeFloor): Row[] {
+  return [
+    ...quantileRows('node.startup', 'node -e 0 start-up', node.startupMs, ['p50', 'p99']),
+    figure('node.pssMB', 'idle node PSS', node.pssMB, 'MB'),
+    figure('node.pssSideBySideMB', `idle node PSS, ${node.sideBySide} at once`, node.pssSideBySideMB, 'MB'),
+  ];
 }

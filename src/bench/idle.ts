@@ -5,14 +5,16 @@
  * the end of the hold (pss.ts).
  */
 import type { GatewayPeer, TfClient } from '../client';
+import { type Failures, countFailure, mergeFailures, someFailures } from './failures';
 import { nowMs, sleep } from './clock';
 import { forEachLimit } from './concurrency';
 import { fdWarning } from './fd-limit';
 import type { FloorResults } from './floor';
 import type { Job, WorkerRun } from './messages';
-import { type RunOutcome, withPool } from './pool';
+import { type PoolOptions, type RunOutcome, withPool } from './pool';
 import { type SessionMemory, sessionMemory } from './pss';
-import { type Row, costRatio } from './report';
+import type { Row } from './report';
+import { asCost, fieldRows, figure, quantileRows } from './rows';
 import { type Summary, summarize } from './stats';
 import type { Target } from './target';
 import { teardown } from './teardown';
@@ -38,7 +40,7 @@ interface IdleJob extends Job {
 
 interface IdleWorkerResult {
   openMs: number[];
-  failures: Record<string, number>;
+  failures: Failures;
   startAt: number;
   openedAt: number;
 }
@@ -47,7 +49,7 @@ export interface IdleResults {
   peers: number;
   open: number;
   failed: number;
-  failures: Record<string, number>;
+  failures: Failures;
   /** Seconds to open them all. */
   openS: number;
   openPerS: number;
@@ -64,7 +66,7 @@ export const idleWorker: WorkerRun<IdleJob, IdleWorkerResult> = async (job, ctx)
   c.failed = 0;
   const held: { client: TfClient; peer: GatewayPeer }[] = [];
   const openMs: number[] = [];
-  const failures: Record<string, number> = {};
+  const failures: Failures = {};
   await ctx.barrier('go');
   ctx.meter.start();
   const startAt = nowMs();
@@ -79,8 +81,7 @@ export const idleWorker: WorkerRun<IdleJob, IdleWorkerResult> = async (job, ctx)
       c.open!++;
     } catch (error) {
       client?.close();
-      const message = (error as Error).message;
-      failures[message] = (failures[message] ?? 0) + 1;
+      countFailure(failures, error);
       c.failed!++;
     }
   });
@@ -107,83 +108,68 @@ export async function runIdle(target: Target, opts: IdleOptions): Promise<RunOut
   const fd = fdWarning(Math.ceil(opts.peers / workers));
   if (fd) warnings.push(fd);
   let holdEnd = 0;
-  return withPool<IdleWorkerResult, RunOutcome<IdleResults>>(
-    target,
-    jobs,
-    {
-      progress: opts.progress,
-      render: (c, s) => {
-        const head = `idle  ${s.toFixed(1)} s  open ${c.open ?? 0}/${opts.peers}  failed ${c.failed ?? 0}`;
-        return holdEnd > 0 ? `${head}  holding, ${Math.max(0, (holdEnd - nowMs()) / 1000).toFixed(1)} s left` : head;
+  const render: PoolOptions['render'] = (c, s) => {
+    const head = `idle  ${s.toFixed(1)} s  open ${c.open ?? 0}/${opts.peers}  failed ${c.failed ?? 0}`;
+    return holdEnd > 0 ? `${head}  holding, ${Math.max(0, (holdEnd - nowMs()) / 1000).toFixed(1)} s left` : head;
+  };
+  return withPool<IdleWorkerResult, RunOutcome<IdleResults>>(target, jobs, { progress: opts.progress, render }, async (pool) => {
+    await pool.pass('go');
+    await pool.arrived('held');
+    holdEnd = nowMs() + opts.holdS * 1000;
+    await sleep(opts.holdS * 1000);
+    // Read at the end of the hold, once the sessions have settled.
+    const memory = opts.spool ? sessionMemory(opts.spool, `${opts.tag}-i`) : null;
+    pool.release('held');
+    const { results, cpu } = await pool.done();
+    const { failures, failed } = mergeFailures(results);
+    const open = results.reduce((s, r) => s + r.openMs.length, 0);
+    const openS = (Math.max(...results.map((r) => r.openedAt)) - Math.min(...results.map((r) => r.startAt))) / 1000;
+    if (failed > 0) warnings.push(`${failed} peer(s) could not be opened: ${someFailures(failures)}`);
+    if (memory && memory.sessions !== open) {
+      warnings.push(`found ${memory.sessions} session(s) for ${open} open peer(s) in the spool ${opts.spool}`);
+    }
+    if (memory && memory.measured < memory.sessions) {
+      warnings.push(`could read the memory of only ${memory.measured} of ${memory.sessions} session process(es)`);
+    }
+    return {
+      results: {
+        peers: opts.peers,
+        open,
+        failed,
+        failures,
+        openS,
+        openPerS: openS > 0 ? open / openS : 0,
+        openMs: summarize(results.flatMap((r) => r.openMs)),
+        holdS: opts.holdS,
+        memory,
       },
-    },
-    async (pool) => {
-      await pool.arrived('go');
-      pool.release('go');
-      await pool.arrived('held');
-      holdEnd = nowMs() + opts.holdS * 1000;
-      await sleep(opts.holdS * 1000);
-      // Read at the end of the hold, once the sessions have settled.
-      const memory = opts.spool ? sessionMemory(opts.spool, `${opts.tag}-i`) : null;
-      pool.release('held');
-      const { results, cpu } = await pool.done();
-      const failures: Record<string, number> = {};
-      for (const r of results) for (const [m, n] of Object.entries(r.failures)) failures[m] = (failures[m] ?? 0) + n;
-      const failed = Object.values(failures).reduce((s, n) => s + n, 0);
-      const open = results.reduce((s, r) => s + r.openMs.length, 0);
-      const openS = (Math.max(...results.map((r) => r.openedAt)) - Math.min(...results.map((r) => r.startAt))) / 1000;
-      if (failed > 0) warnings.push(`${failed} peer(s) could not be opened: ${Object.keys(failures).slice(0, 3).join('; ')}`);
-      if (memory && memory.sessions !== open) {
-        warnings.push(`found ${memory.sessions} session(s) for ${open} open peer(s) in the spool ${opts.spool}`);
-      }
-      if (memory && memory.measured < memory.sessions) {
-        warnings.push(`could read the memory of only ${memory.measured} of ${memory.sessions} session process(es)`);
-      }
-      return {
-        results: {
-          peers: opts.peers,
-          open,
-          failed,
-          failures,
-          openS,
-          openPerS: openS > 0 ? open / openS : 0,
-          openMs: summarize(results.flatMap((r) => r.openMs)),
-          holdS: opts.holdS,
-          memory,
-        },
-        cpu,
-        warnings,
-        nothingDone: open === 0,
-      };
-    },
-  );
+      cpu,
+      warnings,
+      nothingDone: open === 0,
+    };
+  });
 }
 
 export function idleRows(r: IdleResults, floor: FloorResults | null): Row[] {
   // Bare node processes side by side share pages as the sessions do: the fair floor.
   const nodePss = floor?.node?.pssSideBySideMB ?? floor?.node?.pssMB ?? null;
   const m = r.memory;
-  const rows: Row[] = [
-    { key: 'open', label: 'peers held', value: r.open, unit: '' },
-    { key: 'failed', label: 'failed', value: r.failed, unit: '' },
-    { key: 'openPerS', label: 'opened', value: r.openPerS, unit: 'peers/s' },
-    { key: 'open.p50', label: 'connect and enter p50', value: r.openMs?.p50 ?? null, unit: 'ms' },
-    { key: 'open.p99', label: 'connect and enter p99', value: r.openMs?.p99 ?? null, unit: 'ms' },
+  return [
+    ...fieldRows(r, [
+      ['open', 'peers held', ''],
+      ['failed', 'failed', ''],
+      ['openPerS', 'opened', 'peers/s'],
+    ]),
+    ...quantileRows('open', 'connect and enter', r.openMs, ['p50', 'p99']),
+    ...(m
+      ? [
+          ...fieldRows(m, [
+            ['sessions', 'session processes', ''],
+            ['totalPssMB', 'sessions PSS total', 'MB'],
+          ]),
+          figure('perPeerPssMB', 'PSS per peer', m.perSessionPssMB, 'MB', asCost(nodePss)),
+          figure('listenerPssMB', 'listener PSS', m.listener?.pssMB, 'MB'),
+        ]
+      : []),
   ];
-  if (m) {
-    rows.push(
-      { key: 'sessions', label: 'session processes', value: m.sessions, unit: '' },
-      { key: 'totalPssMB', label: 'sessions PSS total', value: m.totalPssMB, unit: 'MB' },
-      {
-        key: 'perPeerPssMB',
-        label: 'PSS per peer',
-        value: m.perSessionPssMB,
-        unit: 'MB',
-        floor: nodePss,
-        ratio: costRatio(m.perSessionPssMB, nodePss),
-      },
-      { key: 'listenerPssMB', label: 'listener PSS', value: m.listener?.pssMB ?? null, unit: 'MB' },
-    );
-  }
-  return rows;
 }

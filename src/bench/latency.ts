@@ -7,10 +7,11 @@
  */
 import { nowMs } from './clock';
 import type { FloorResults } from './floor';
-import type { Job, WorkerRun } from './messages';
+import type { Job, WorkerContext, WorkerRun } from './messages';
 import { makeBody, readStamp, stamp } from './payload';
-import { type RunOutcome, withPool } from './pool';
-import { type Row, costRatio } from './report';
+import { type PoolOptions, type RunOutcome, withPool } from './pool';
+import type { Row } from './report';
+import { asCost, fieldRows, figure, quantileRows } from './rows';
 import { type Summary, percentile, summarize } from './stats';
 import type { Target } from './target';
 import { teardown } from './teardown';
@@ -48,7 +49,15 @@ export interface LatencyResults {
   elapsedS: number;
 }
 
-export const latencyWorker: WorkerRun<LatencyJob, LatencyWorkerResult> = async (job, ctx) => {
+/** The pinger and the ponger in the gateway: `round` times one round trip, null when it is lost. */
+interface PingPong {
+  round(seq: number): Promise<number | null>;
+  /** Messages that arrived for no waiting round. */
+  stray(): number;
+  close(): Promise<void>;
+}
+
+async function openPingPong(job: LatencyJob, ctx: WorkerContext): Promise<PingPong> {
   const pingId = `${job.tag}-ping`;
   const pongId = `${job.tag}-pong`;
   const pingClient = await ctx.connector.connect();
@@ -94,9 +103,13 @@ export const latencyWorker: WorkerRun<LatencyJob, LatencyWorkerResult> = async (
         waiting?.done(null);
       });
     });
+  return { round, stray: () => stray, close: () => teardown([ping, pong], [pingClient, pongClient]) };
+}
 
+export const latencyWorker: WorkerRun<LatencyJob, LatencyWorkerResult> = async (job, ctx) => {
+  const pair = await openPingPong(job, ctx);
   let seq = 0;
-  for (let i = 0; i < job.warmup; i++) await round(seq++);
+  for (let i = 0; i < job.warmup; i++) await pair.round(seq++);
   await ctx.barrier('go');
   ctx.meter.start();
   const startedAt = nowMs();
@@ -105,48 +118,40 @@ export const latencyWorker: WorkerRun<LatencyJob, LatencyWorkerResult> = async (
   ctx.counters.rounds = 0;
   ctx.counters.lost = 0;
   for (let i = 0; i < job.count; i++) {
-    const ms = await round(seq++);
+    const ms = await pair.round(seq++);
     if (ms === null) ctx.counters.lost = ++lost;
     else samples.push(ms);
     ctx.counters.rounds = i + 1;
   }
   const wallMs = nowMs() - startedAt;
   ctx.meter.stop();
-  await teardown([ping, pong], [pingClient, pongClient]);
-  return { samples, lost, stray, wallMs };
+  await pair.close();
+  return { samples, lost, stray: pair.stray(), wallMs };
 };
 
 export async function runLatency(target: Target, opts: LatencyOptions): Promise<RunOutcome<LatencyResults>> {
   const { progress, ...rest } = opts;
   const job: LatencyJob = { mode: 'latency', ...rest };
-  return withPool<LatencyWorkerResult, RunOutcome<LatencyResults>>(
-    target,
-    [job],
-    {
-      progress,
-      render: (c, s) => `latency  ${s.toFixed(1)} s  rounds ${c.rounds ?? 0}/${opts.count}  lost ${c.lost ?? 0}`,
-    },
-    async (pool) => {
-      await pool.arrived('go');
-      pool.release('go');
-      const { results, cpu } = await pool.done();
-      const r = results[0]!;
-      const elapsedS = r.wallMs / 1000;
-      return {
-        results: {
-          size: opts.size,
-          rounds: r.samples.length,
-          lost: r.lost,
-          stray: r.stray,
-          roundTripMs: summarize(r.samples),
-          percentilesMs: percentileCurve(r.samples),
-          roundsPerS: elapsedS > 0 ? r.samples.length / elapsedS : 0,
-          elapsedS,
-        },
-        cpu,
-      };
-    },
-  );
+  const render: PoolOptions['render'] = (c, s) => `latency  ${s.toFixed(1)} s  rounds ${c.rounds ?? 0}/${opts.count}  lost ${c.lost ?? 0}`;
+  return withPool<LatencyWorkerResult, RunOutcome<LatencyResults>>(target, [job], { progress, render }, async (pool) => {
+    await pool.pass('go');
+    const { results, cpu } = await pool.done();
+    const r = results[0]!;
+    const elapsedS = r.wallMs / 1000;
+    return {
+      results: {
+        size: opts.size,
+        rounds: r.samples.length,
+        lost: r.lost,
+        stray: r.stray,
+        roundTripMs: summarize(r.samples),
+        percentilesMs: percentileCurve(r.samples),
+        roundsPerS: elapsedS > 0 ? r.samples.length / elapsedS : 0,
+        elapsedS,
+      },
+      cpu,
+    };
+  });
 }
 
 function percentileCurve(samples: number[]): number[] {
@@ -156,23 +161,16 @@ function percentileCurve(samples: number[]): number[] {
 }
 
 export function latencyRows(r: LatencyResults, floor: FloorResults | null): Row[] {
-  const rtt = r.roundTripMs;
-  const f = floor?.ipc?.fsWatch.roundTripMs ?? null;
-  const timed = (key: keyof Summary, label: string, withFloor: boolean): Row => {
-    const value = rtt ? rtt[key] : null;
-    const fl = withFloor && f ? f[key] : null;
-    return { key: `roundTrip.${key}`, label, value, unit: 'ms', floor: fl, ratio: costRatio(value, fl) };
-  };
   return [
-    { key: 'rounds', label: 'round trips', value: r.rounds, unit: '' },
-    { key: 'lost', label: 'lost', value: r.lost, unit: '' },
-    timed('p50', 'round trip p50', true),
-    timed('p90', 'round trip p90', true),
-    timed('p99', 'round trip p99', true),
-    timed('p999', 'round trip p99.9', true),
-    timed('max', 'round trip max', false),
-    timed('mean', 'round trip mean', false),
-    { key: 'roundsPerS', label: 'round trips/s', value: r.roundsPerS, unit: '/s' },
+    ...fieldRows(r, [
+      ['rounds', 'round trips', ''],
+      ['lost', 'lost', ''],
+    ]),
+    ...quantileRows('roundTrip', 'round trip', r.roundTripMs, ['p50', 'p90', 'p99', 'p999', 'max', 'mean'], {
+      summary: floor?.ipc?.fsWatch.roundTripMs,
+      at: ['p50', 'p90', 'p99', 'p999'],
+    }),
+    ...fieldRows(r, [['roundsPerS', 'round trips/s', '/s']]),
     ...pathFloorRows(r, floor),
   ];
 }
@@ -185,16 +183,6 @@ function pathFloorRows(r: LatencyResults, floor: FloorResults | null): Row[] {
   const file = floor?.ipc?.fsWatch.roundTripMs?.p50 ?? null;
   const tcp = floor?.tcp?.roundTripMs?.p50 ?? null;
   if (file === null || tcp === null) return [];
-  const path = file + 2 * tcp;
-  const value = r.roundTripMs?.p50 ?? null;
-  return [
-    {
-      key: 'roundTrip.p50.vsPath',
-      label: 'round trip p50 vs 2 file hops + 4 TCP hops',
-      value,
-      unit: 'ms',
-      floor: path,
-      ratio: costRatio(value, path),
-    },
-  ];
+  const label = 'round trip p50 vs 2 file hops + 4 TCP hops';
+  return [figure('roundTrip.p50.vsPath', label, r.roundTripMs?.p50, 'ms', asCost(file + 2 * tcp))];
 }

@@ -90,6 +90,12 @@ export class WorkerPool<R> {
     this.broadcast({ type: 'release', name });
   }
 
+  /** Waits for every worker at barrier `name`, then lets them all past it. */
+  async pass(name: string): Promise<void> {
+    await this.arrived(name);
+    this.release(name);
+  }
+
   /** The counters of all workers, summed. */
   counters(): Counters {
     const sum: Counters = {};

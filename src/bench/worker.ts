@@ -9,7 +9,7 @@ import { idleWorker } from './idle';
 import { latencyWorker } from './latency';
 import type { Counters, FromWorker, Job, ToWorker, WorkerContext, WorkerRun } from './messages';
 import { Connector } from './target';
-import { throughputWorker } from './throughput';
+import { throughputWorker } from './throughput-worker';
 
 const PROGRESS_MS = 250;
 

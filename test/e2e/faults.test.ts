@@ -1,31 +1,16 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { GatewayPeer } from '../../src/client';
-import { RawClient } from '../helpers/raw-client';
-import { type ServerHandle, startServer } from '../helpers/tfgw-server';
+import { describe, it } from 'node:test';
+import { peerOf, rawInGateway, serverForSuite } from './fixture';
 
 describe('faults and hostile input', () => {
-  let server: ServerHandle;
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.stop();
-  });
-
-  const peerOf = async (identity: string | Buffer): Promise<GatewayPeer> => (await server.connect()).enterGateway(identity);
+  const server = serverForSuite();
 
   it('an oversized length closes only the offender', async () => {
-    const a = await peerOf('calm-a');
-    const b = await peerOf('calm-b');
-    const bad = await RawClient.open(server.port);
-    await bad.handshake(server.publicKey, server.hash);
-    bad.send('XS_GATEWAY');
-    assert.equal(await bad.text(), 'OK');
-    bad.send('offender');
-    assert.equal(await bad.text(), 'OK');
+    const a = await peerOf(server, 'calm-a');
+    const b = await peerOf(server, 'calm-b');
+    const bad = await rawInGateway(server, 'offender');
     bad.send('calm-a');
     bad.signal(524289);
     await bad.closedPromise;
@@ -38,10 +23,10 @@ describe('faults and hostile input', () => {
   });
 
   it('a session process killed with SIGKILL leaves no inbox or claim behind', async () => {
-    const victim = await peerOf('victim');
+    const victim = await peerOf(server, 'victim');
     const owner = JSON.parse(readFileSync(path.join(server.spool, 'victim', 'owner.json'), 'utf8')) as { pid: number };
     assert.ok(owner.pid > 0);
-    const sender = await peerOf('survivor');
+    const sender = await peerOf(server, 'survivor');
     await sender.send('victim', 'queued before the kill');
     process.kill(owner.pid, 'SIGKILL');
     assert.ok(await server.waitFor(() => !server.spoolEntries().includes('victim')), 'link removed');
@@ -57,13 +42,13 @@ describe('faults and hostile input', () => {
   it('identities with /, .., NUL and 300 bytes stay inside the spool', async () => {
     const identities = [Buffer.from('../../etc/x'), Buffer.from('..'), Buffer.from('a\0b'), Buffer.alloc(300, 'z'), Buffer.from('/tmp')];
     assert.ok(await server.waitFor(() => server.spoolEntries().length === 0), `spool not settled: ${server.spoolEntries()}`);
-    const peers = await Promise.all(identities.map((id) => peerOf(id)));
+    const peers = await Promise.all(identities.map((id) => peerOf(server, id)));
     const entries = server.spoolEntries();
     assert.equal(entries.length, identities.length);
     for (const name of entries) {
       assert.ok(!name.includes('/') && !name.startsWith('.') && name.length <= 203, name);
     }
-    const sender = await peerOf('prober');
+    const sender = await peerOf(server, 'prober');
     for (const id of identities) await sender.send(id, Buffer.concat([Buffer.from('to:'), id]));
     for (let i = 0; i < identities.length; i++) {
       assert.deepEqual(await peers[i]!.receive(1), [Buffer.concat([Buffer.from('to:'), identities[i]!])]);
@@ -75,7 +60,7 @@ describe('faults and hostile input', () => {
   it('50 peers sending to each other at once: every message delivered exactly once', async () => {
     const n = 50;
     const perPair = 4;
-    const peers = await Promise.all(Array.from({ length: n }, (_, i) => peerOf(`p${i}`)));
+    const peers = await Promise.all(Array.from({ length: n }, (_, i) => peerOf(server, `p${i}`)));
     const expected = n - 1;
     const receiving = peers.map((p) => p.receive(expected * perPair));
     await Promise.all(

@@ -1,22 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { GatewayPeer } from '../../src/client';
-import { type ServerHandle, startServer } from '../helpers/tfgw-server';
-
-async function peerOf(server: ServerHandle, identity: string | Buffer): Promise<GatewayPeer> {
-  const client = await server.connect();
-  return client.enterGateway(identity);
-}
+import { peerOf, serverForSuite } from './fixture';
 
 describe('gateway over the spool', () => {
-  let server: ServerHandle;
-  before(async () => {
-    server = await startServer();
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = serverForSuite();
 
   it('delivers messages of 0, 1, 4096 and 524288 bytes intact', async () => {
     const alice = await peerOf(server, 'alice');
@@ -125,13 +114,7 @@ describe('gateway over the spool', () => {
 });
 
 describe('refuse policy', () => {
-  let server: ServerHandle;
-  before(async () => {
-    server = await startServer(['--conflict-policy', 'refuse']);
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = serverForSuite(['--conflict-policy', 'refuse']);
 
   it('refuses a second claimant with FAILED 1 and keeps the first', async () => {
     const first = await peerOf(server, 'taken');
@@ -147,13 +130,7 @@ describe('refuse policy', () => {
 });
 
 describe('spawn process model (one process started per accepted connection)', () => {
-  let server: ServerHandle;
-  before(async () => {
-    server = await startServer([], { TFGW_PROCESS_MODEL: 'spawn' });
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = serverForSuite([], { TFGW_PROCESS_MODEL: 'spawn' });
 
   it('relays between peers and clears a killed session', async () => {
     assert.match(server.logs(), /model=spawn/);

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { constants, publicEncrypt, randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { connect } from '../../src/client';
 import { RawClient } from '../helpers/raw-client';
-import { type ServerHandle, startServer } from '../helpers/tfgw-server';
+import { serverForSuite } from './fixture';
 
 describe('connection sequence and commands over TCP', () => {
-  let server: ServerHandle;
-  before(async () => {
-    server = await startServer(['--handshake-timeout', '1500']);
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = serverForSuite(['--handshake-timeout', '1500']);
 
   it('completes the handshake and serves ECHO, dates, UNKNOWN and END', async () => {
     const client = await server.connect();

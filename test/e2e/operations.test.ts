@@ -2,22 +2,12 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import type { GatewayPeer } from '../../src/client';
+import { describe, it } from 'node:test';
 import { httpGet, metricValue } from '../helpers/http-get';
-import { RawClient } from '../helpers/raw-client';
-import { type ServerHandle, startServer } from '../helpers/tfgw-server';
-
-const peerOf = async (server: ServerHandle, id: string): Promise<GatewayPeer> => (await server.connect()).enterGateway(id);
+import { peerOf, rawInGateway, serverForSuite } from './fixture';
 
 describe('metrics, health and reload', () => {
-  let server: ServerHandle;
-  before(async () => {
-    server = await startServer(['--metrics-listen', '127.0.0.1:0']);
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = serverForSuite(['--metrics-listen', '127.0.0.1:0']);
   const metrics = async () => (await httpGet(`http://127.0.0.1:${server.metricsPort}/metrics`)).body;
 
   it('serves /healthz', async () => {
@@ -57,24 +47,13 @@ describe('metrics, health and reload', () => {
 });
 
 describe('limits', () => {
-  let server: ServerHandle;
-  before(async () => {
-    server = await startServer(
-      ['--metrics-listen', '127.0.0.1:0', '--inbox-max-files', '8', '--max-peers', '3', '--slow-receiver-timeout', '1500'],
-      {},
-    );
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = serverForSuite([
+    ...['--metrics-listen', '127.0.0.1:0', '--inbox-max-files', '8'],
+    ...['--max-peers', '3', '--slow-receiver-timeout', '1500'],
+  ]);
 
   it('a receiver that never reads: its inbox fills, new messages are dropped and counted, then it is disconnected', async () => {
-    const stuck = await RawClient.open(server.port);
-    await stuck.handshake(server.publicKey, server.hash);
-    stuck.send('XS_GATEWAY');
-    assert.equal(await stuck.text(), 'OK');
-    stuck.send('stuck');
-    assert.equal(await stuck.text(), 'OK');
+    const stuck = await rawInGateway(server, 'stuck');
     stuck.socket.pause();
     const sender = await peerOf(server, 'flood-sender');
     const other = await peerOf(server, 'bystander');
@@ -123,13 +102,7 @@ describe('limits', () => {
 });
 
 describe('inbound rate limit', () => {
-  let server: ServerHandle;
-  before(async () => {
-    server = await startServer(['--rate-limit', '200000', '--metrics-listen', '127.0.0.1:0']);
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = serverForSuite(['--rate-limit', '200000', '--metrics-listen', '127.0.0.1:0']);
 
   it('pauses reading a fast sender without losing its messages', async () => {
     const a = await peerOf(server, 'rl-a');

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { constants, publicEncrypt, randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import type { GatewayPeer } from '../../src/client';
 import { StreamCipher } from '../../src/protocol/cipher/stream';
 import { encodeFrame } from '../../src/protocol/frame';
@@ -21,7 +21,7 @@ import {
   sessionPids,
   sleep,
 } from '../helpers/robustness';
-import { type ServerHandle, startServer } from '../helpers/tfgw-server';
+import { peerOf, rawInGateway, serverForSuite } from './fixture';
 
 const seal = (publicKey: string, key: Buffer) =>
   publicEncrypt({ key: publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, key);
@@ -37,7 +37,8 @@ type Step = 'version' | 'key' | 'hash' | 'command' | 'identity' | 'destination' 
 const STEPS: Step[] = ['version', 'key', 'hash', 'command', 'identity', 'destination', 'message'];
 
 describe('robustness: bad input', { timeout: 300_000 }, () => {
-  let server: ServerHandle;
+  // A short handshake timeout for the row that stalls before the hash; nothing else comes near it.
+  const server = serverForSuite(['--handshake-timeout', '2000']);
   let a: GatewayPeer;
   let b: GatewayPeer;
   let round = 0;
@@ -45,17 +46,12 @@ describe('robustness: bad input', { timeout: 300_000 }, () => {
   let freshSessionFds = 0;
 
   before(async () => {
-    // A short handshake timeout for the row that stalls before the hash; nothing else comes near it.
-    server = await startServer(['--handshake-timeout', '2000']);
     // Descriptors of session processes that have served nobody yet.
     await server.waitFor(() => idlePids(server).length >= 4);
     freshSessionFds = Math.max(...idlePids(server).map(fdCount));
-    a = await (await server.connect()).enterGateway('by-a');
-    b = await (await server.connect()).enterGateway('by-b');
+    a = await peerOf(server, 'by-a');
+    b = await peerOf(server, 'by-b');
     listenerFds = fdCount(server.child.pid!);
-  });
-  after(async () => {
-    await server.stop();
   });
 
   /** The bystanders still talk, both ways. */
@@ -105,17 +101,6 @@ describe('robustness: bad input', { timeout: 300_000 }, () => {
     if (step === 'destination') return { raw, frame: encodeFrame('by-b', raw.tx), identity };
     raw.send('by-b');
     return { raw, frame: encodeFrame(sealedMessage(4096), raw.tx), identity };
-  };
-
-  /** A connection that has entered the gateway as `identity`. */
-  const inGateway = async (identity: string): Promise<RawClient> => {
-    const raw = await RawClient.open(server.port);
-    await raw.handshake(server.publicKey, server.hash);
-    raw.send('XS_GATEWAY');
-    assert.equal(await raw.text(), 'OK');
-    raw.send(identity);
-    assert.equal(await raw.text(), 'OK');
-    return raw;
   };
 
   for (const step of STEPS) {
@@ -228,7 +213,7 @@ describe('robustness: bad input', { timeout: 300_000 }, () => {
 
   for (const length of [0, -2]) {
     it(`destination length ${length}: ignored, the next destination and message go through`, async () => {
-      const raw = await inGateway(`dst-${length}`);
+      const raw = await rawInGateway(server, `dst-${length}`);
       const port = raw.socket.localPort!;
       raw.signal(length);
       raw.signal(length);
@@ -246,7 +231,7 @@ describe('robustness: bad input', { timeout: 300_000 }, () => {
   }
 
   it('destination length 524288: protocol violation, closed, identity released', async () => {
-    const raw = await inGateway('dst-big');
+    const raw = await rawInGateway(server, 'dst-big');
     const port = raw.socket.localPort!;
     raw.signal(524288);
     assert.equal(await raw.next(), null);
@@ -257,7 +242,7 @@ describe('robustness: bad input', { timeout: 300_000 }, () => {
 
   for (const length of [-1, -2, 524289]) {
     it(`message length ${length}: protocol violation, closed, identity released, nothing delivered`, async () => {
-      const raw = await inGateway(`msg-${length}`);
+      const raw = await rawInGateway(server, `msg-${length}`);
       const port = raw.socket.localPort!;
       raw.send('by-b');
       raw.signal(length);
@@ -322,57 +307,5 @@ describe('robustness: bad input', { timeout: 300_000 }, () => {
     t.diagnostic(`descriptors: fresh session process ${freshSessionFds}, waiting ones now ${counts}`);
     for (const pid of idle) assert.ok(fdCount(pid) <= freshSessionFds + 1, `descriptors of idle session processes: ${counts}`);
     assert.doesNotMatch(server.logs(), /session crashed|ended abnormally/);
-  });
-});
-
-describe('robustness: --idle-timeout bounds a client that stops half-way', { timeout: 300_000 }, () => {
-  let server: ServerHandle;
-  before(async () => {
-    server = await startServer(['--idle-timeout', '1000']);
-  });
-  after(async () => {
-    await server.stop();
-  });
-
-  it('a header and then nothing after the hash: closed after the idle timeout, as is a quiet client', async () => {
-    const raw = await RawClient.open(server.port);
-    const port = raw.socket.localPort!;
-    await raw.handshake(server.publicKey, server.hash);
-    const quiet = await RawClient.open(server.port);
-    const quietPort = quiet.socket.localPort!;
-    await quiet.handshake(server.publicKey, server.hash);
-    raw.raw(encodeFrame('ECHO never finished', raw.tx).subarray(0, 4));
-    await raw.closedPromise;
-    await quiet.closedPromise;
-    for (const p of [port, quietPort]) {
-      assert.ok(await server.waitFor(() => /session ended .*reason="idle timeout"/.test(logsOf(server, p))));
-      assert.ok(await server.waitFor(() => !busyClients(server).includes(`127.0.0.1:${p}`)));
-    }
-  });
-
-  it('half a message inside the gateway and then nothing: closed, identity released, others unaffected', async () => {
-    const raw = await RawClient.open(server.port);
-    const port = raw.socket.localPort!;
-    await raw.handshake(server.publicKey, server.hash);
-    raw.send('XS_GATEWAY');
-    assert.equal(await raw.text(), 'OK');
-    raw.send('stalled');
-    assert.equal(await raw.text(), 'OK');
-    raw.send('nobody');
-    raw.raw(encodeFrame(sealedMessage(1000), raw.tx).subarray(0, 300));
-    // Two peers that keep talking are never idle.
-    const x = await (await server.connect()).enterGateway('talk-x');
-    const y = await (await server.connect()).enterGateway('talk-y');
-    let n = 0;
-    while (!raw.closed && n < 100) {
-      await exchange(x, y, `x->y ${n++}`);
-      await sleep(100);
-    }
-    await raw.closedPromise;
-    assert.ok(await server.waitFor(() => /session ended .*reason="idle timeout"/.test(logsOf(server, port))));
-    assert.ok(await server.waitFor(() => !server.spoolEntries().includes('stalled')));
-    await exchange(y, x, 'still talking');
-    await x.leave();
-    await y.leave();
   });
 });

@@ -12,9 +12,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type GatewayPeer, type TfClient, connect } from '../../src/client';
 import { httpGet } from '../helpers/http-get';
-import { RawClient } from '../helpers/raw-client';
+import type { RawClient } from '../helpers/raw-client';
 import { exchange, idlePids, sealedMessage, sessionPids, sleep } from '../helpers/robustness';
 import { type ServerHandle, startServer } from '../helpers/tfgw-server';
+import { peerOf, rawInGateway } from './fixture';
 
 const MOUNT = mkdtempSync(path.join(os.tmpdir(), 'tfgw-robust-fs-'));
 let mountProblem: string | null = null;
@@ -44,8 +45,8 @@ describe('robustness: the spool file system fails', { skip: mountProblem ?? fals
 
   before(async () => {
     server = await startServer(['--spool', SPOOL, '--metrics-listen', '127.0.0.1:0']);
-    a = await (await server.connect()).enterGateway('fs-a');
-    b = await (await server.connect()).enterGateway('fs-b');
+    a = await peerOf(server, 'fs-a');
+    b = await peerOf(server, 'fs-b');
   });
   after(async () => {
     hog?.close();
@@ -99,12 +100,7 @@ describe('robustness: the spool file system fails', { skip: mountProblem ?? fals
   let claimant: TfClient;
 
   it('full (ENOSPC): sends are dropped and logged, claims get FAILED 1, nobody crashes', { timeout: 60_000 }, async () => {
-    hog = await RawClient.open(server.port);
-    await hog.handshake(server.publicKey, server.hash);
-    hog.send('XS_GATEWAY');
-    assert.equal(await hog.text(), 'OK');
-    hog.send('hog');
-    assert.equal(await hog.text(), 'OK');
+    hog = await rawInGateway(server, 'hog');
     hog.socket.pause();
     fillerClient = await newClient();
     filler = await fillerClient.enterGateway('filler');
