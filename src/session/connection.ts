@@ -11,16 +11,17 @@ import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { Logger } from '../log/logger';
-import { FAILED_ACCESS_DENIED, FAILED_INTERNAL, FAILED_MEMORY, OK } from '../protocol/replies';
+import { OK } from '../protocol/replies';
 import { ServerSession, type SessionHost } from '../protocol/server-session';
 import { decryptSessionKey } from '../settings/keys';
 import type { SessionSettings } from '../settings/session-settings';
 import type { Spool } from '../spool';
 import { displayIdentity } from '../spool/identity-name';
-import { type Mailbox, type MailboxEvents, Membership, type Refusal } from '../spool/membership';
+import { type Mailbox, type MailboxEvents, Membership } from '../spool/membership';
 import type { ProcessCounters } from '../spool/process-counters';
 import { applyKeepalive } from './keepalive';
 import { ReadThrottle } from './read-throttle';
+import { refusalReply } from './refusal';
 import { relayToOutbox } from './relay';
 import { watchSlowReceiver } from './slow-receiver';
 
@@ -29,14 +30,6 @@ const DELIVERY_BACKLOG = 1024 * 1024;
 
 /** Wall-clock nanoseconds minus the monotonic clock, taken once: wall time with sub-millisecond steps. */
 const CLOCK_BASE_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
-
-/** The reply to an identity that could not join (`abandoned` is never answered: the connection is gone). */
-const REFUSAL_REPLY: Record<Refusal, string> = {
-  full: FAILED_MEMORY,
-  'in-use': FAILED_ACCESS_DENIED,
-  failed: FAILED_INTERNAL,
-  abandoned: FAILED_INTERNAL,
-};
 
 export class Connection {
   private readonly proto: ServerSession;
@@ -210,7 +203,9 @@ export class Connection {
     if (this.closing) return;
     const result = await this.membership.join(identity, this.client, this.mailboxEvents(), this.ending.signal);
     if ('refused' in result) {
-      this.refused(identity, result.refused, result.error);
+      const { maxPeers } = this.settings;
+      const reply = refusalReply(this.log, { ...result, identity, client: this.client, maxPeers, ending: this.closing });
+      if (reply !== null) this.proto.identityResult(reply);
       return;
     }
     const mailbox = result.mailbox;
@@ -229,18 +224,6 @@ export class Connection {
       () => this.mailbox?.fullSince ?? null,
       (ms) => this.tooSlow(ms),
     );
-  }
-
-  private refused(identity: Buffer, refusal: Refusal, error: Error | undefined): void {
-    if (refusal === 'abandoned' || (refusal === 'failed' && this.closing)) return;
-    if (refusal === 'full') {
-      this.log.warn('gateway full, identity refused', { client: this.client, peers: this.settings.maxPeers });
-    } else if (refusal === 'in-use') {
-      this.log.info('identity in use, refused', { client: this.client, identity: displayIdentity(identity) });
-    } else {
-      this.log.error('identity claim failed', { client: this.client, error: error?.message });
-    }
-    this.proto.identityResult(REFUSAL_REPLY[refusal]);
   }
 
   /**
