@@ -1,32 +1,32 @@
 /**
- * One client connection inside a session process: ties the protocol state machine
- * to the socket, the RSA key and the spool. Reading the client's frames and
- * writing deliveries are independent: deliveries are written as the inbox yields
- * them, paused only by the socket's own backlog, while incoming frames keep being
- * parsed and relayed.
+ * One client connection inside a session process: the socket on one side, the
+ * server session (the protocol, no I/O) in the middle, the gateway mailbox on the
+ * other. Going in, the socket's bytes go to the server session, whose gateway
+ * messages go to the outbox (see relay.ts); going out, the mailbox's messages are
+ * enciphered by the server session and written here. The two directions are
+ * independent: deliveries are written as the inbox yields them, paused only by
+ * the socket's own backlog, while incoming frames keep being parsed and relayed.
  */
 import { randomUUID } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { KeepaliveRequest } from '../protocol/commands';
-import { FAILED_ACCESS_DENIED, FAILED_INTERNAL, FAILED_MEMORY, OK } from '../protocol/replies';
-import { ServerSession } from '../protocol/server-session';
+import type { Logger } from '../log/logger';
+import { OK } from '../protocol/replies';
+import { ServerSession, type SessionHost } from '../protocol/server-session';
+import { decryptSessionKey } from '../settings/keys';
+import type { SessionSettings } from '../settings/session-settings';
 import type { Spool } from '../spool';
 import { displayIdentity } from '../spool/identity-name';
-import { InboxReader } from '../spool/inbox';
-import { identityLinks } from '../spool/view';
-import type { Claim } from '../spool/ownership';
-import { decryptSessionKey } from '../settings/keys';
-import { RateLimiter } from './rate-limit';
-import { descriptorOf, nativeSockets } from '../native';
-import type { Logger } from '../log/logger';
-import type { SessionSettings } from '../settings/session-settings';
+import { type Mailbox, type MailboxEvents, Membership } from '../spool/membership';
 import type { ProcessCounters } from '../spool/process-counters';
+import { applyKeepalive } from './keepalive';
+import { ReadThrottle } from './read-throttle';
+import { refusalReply } from './refusal';
+import { relayToOutbox } from './relay';
+import { watchSlowReceiver } from './slow-receiver';
 
 /** Deliveries stop being read from the inbox while this much is waiting in the socket. */
 const DELIVERY_BACKLOG = 1024 * 1024;
-/** The client's input is paused while this much of our output waits for it. */
-const OUTPUT_BACKLOG = 8 * 1024 * 1024;
 
 /** Wall-clock nanoseconds minus the monotonic clock, taken once: wall time with sub-millisecond steps. */
 const CLOCK_BASE_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
@@ -34,16 +34,15 @@ const CLOCK_BASE_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 export class Connection {
   private readonly proto: ServerSession;
   readonly client: string;
+  private readonly membership: Membership;
+  private readonly input: ReadThrottle;
   private handshakeTimer: NodeJS.Timeout | null = null;
-  private claim: Claim | null = null;
-  private reader: InboxReader | null = null;
-  /** Gateway entries and exits run one after another. */
+  private mailbox: Mailbox | null = null;
+  /** Gateway joins and leaves run one after another. */
   private gatewayOps: Promise<void> = Promise.resolve();
-  private closing = false;
-  private readonly limiter: RateLimiter | null;
+  /** Aborted once the connection is ending; a join under way then undoes itself. */
+  private readonly ending = new AbortController();
   private slowTimer: NodeJS.Timeout | null = null;
-  /** Reading stays paused until then (performance.now() ms) by the rate limit. */
-  private heldUntil = 0;
   private endReason = 'client closed the connection';
   readonly done: Promise<string>;
   private finish!: (reason: string) => void;
@@ -52,7 +51,7 @@ export class Connection {
     private readonly socket: Socket,
     private readonly settings: SessionSettings,
     private readonly privateKey: KeyObject,
-    private readonly spool: Spool,
+    spool: Spool,
     private readonly log: Logger,
     readonly stats: ProcessCounters,
     private readonly procKey: string,
@@ -61,8 +60,17 @@ export class Connection {
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
-    this.limiter = settings.rateLimitBytes > 0 ? new RateLimiter(settings.rateLimitBytes) : null;
-    const host = this.host();
+    this.membership = new Membership(spool.layout, spool.ownership, {
+      maxPeers: settings.maxPeers,
+      conflictPolicy: settings.conflictPolicy,
+      inboxLimits: { maxFiles: settings.inboxMaxFiles, maxBytes: settings.inboxMaxBytes },
+    });
+    this.input = new ReadThrottle(
+      socket,
+      settings.rateLimitBytes,
+      () => stats.rateLimited++,
+      () => this.closing,
+    );
     this.proto = new ServerSession(
       {
         version: settings.proto,
@@ -70,7 +78,7 @@ export class Connection {
         acceptDegenerateKeys: settings.acceptDegenerateKeys,
         handshakeFrameLimit: settings.handshakeFrameLimit,
       },
-      host,
+      this.host(spool),
     );
   }
 
@@ -83,8 +91,8 @@ export class Connection {
     }
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
-      if (socket.isPaused() && performance.now() >= this.heldUntil) socket.resume();
-      this.reader?.resume();
+      this.input.drained();
+      this.mailbox?.resume();
     });
     socket.on('error', (err) => {
       this.endReason = `socket error: ${err.message}`;
@@ -103,12 +111,16 @@ export class Connection {
   }
 
   get inGateway(): boolean {
-    return this.claim !== null;
+    return this.mailbox !== null;
   }
 
   /** Messages waiting in this connection's inbox, as last seen. */
   get inboxDepth(): number {
-    return this.reader?.queued.files ?? 0;
+    return this.mailbox?.queued ?? 0;
+  }
+
+  private get closing(): boolean {
+    return this.ending.signal.aborted;
   }
 
   private onData(chunk: Buffer): void {
@@ -119,16 +131,7 @@ export class Connection {
       this.handshakeTimer = null;
       this.stats.handshakesOk++;
     }
-    if (this.socket.writableLength > OUTPUT_BACKLOG) this.socket.pause();
-    const wait = this.limiter?.take(chunk.length) ?? 0;
-    if (wait > 0 && !this.closing) {
-      this.heldUntil = performance.now() + wait;
-      this.socket.pause();
-      this.stats.rateLimited++;
-      setTimeout(() => {
-        if (!this.closing && this.socket.writableLength <= OUTPUT_BACKLOG) this.socket.resume();
-      }, wait).unref();
-    }
+    this.input.received(chunk.length);
   }
 
   private write(bytes: Buffer): boolean {
@@ -141,20 +144,20 @@ export class Connection {
   private abort(reason: string): void {
     if (this.closing) return;
     this.endReason = reason;
-    this.closing = true;
+    this.ending.abort();
     this.proto.abort();
     this.socket.destroy();
   }
 
   private async closed(): Promise<void> {
-    this.closing = true;
+    this.ending.abort();
     if (this.slowTimer) clearInterval(this.slowTimer);
     this.proto.abort();
     if (this.handshakeTimer) {
       clearTimeout(this.handshakeTimer);
       this.stats.handshakesFailed++;
     }
-    this.queueGateway(() => this.leave());
+    this.leaveGateway();
     await this.gatewayOps;
     this.log.info('session ended', { client: this.client, reason: this.endReason });
     this.finish(this.endReason);
@@ -166,24 +169,20 @@ export class Connection {
     });
   }
 
-  private host() {
+  private host(spool: Spool): SessionHost {
     return {
       nowNs: () => CLOCK_BASE_NS + process.hrtime.bigint(),
       uuid: () => randomUUID(),
       procKey: this.procKey,
-      keepalive: (req: KeepaliveRequest) => this.keepalive(req),
-      decryptSessionKey: (blob: Buffer) => decryptSessionKey(this.privateKey, blob),
-      write: (bytes: Buffer) => {
+      keepalive: (req) => applyKeepalive(this.socket, req),
+      decryptSessionKey: (blob) => decryptSessionKey(this.privateKey, blob),
+      write: (bytes) => {
         this.write(bytes);
       },
-      close: (reason: string, violation: boolean) => this.closeFromProtocol(reason, violation),
-      claimIdentity: (identity: Buffer) => this.queueGateway(() => this.enter(identity)),
-      relay: (destination: Buffer, message: Buffer) => this.relay(destination, message),
-      leaveGateway: () => {
-        // Stop deliveries now: nothing reaches the client after its -1 is processed.
-        void this.reader?.stop();
-        this.queueGateway(() => this.leave());
-      },
+      close: (reason, violation) => this.closeFromProtocol(reason, violation),
+      claimIdentity: (identity) => this.queueGateway(() => this.join(identity)),
+      relay: relayToOutbox(spool.outbox, this.stats, this.log, this.client),
+      leaveGateway: () => this.leaveGateway(),
     };
   }
 
@@ -193,124 +192,55 @@ export class Connection {
       this.stats.violations++;
       this.log.warn('protocol violation, closing', { client: this.client, reason });
     }
-    this.closing = true;
-    void this.reader?.stop();
+    this.ending.abort();
+    this.leaveGateway();
     // Let the last reply (if any) go out, then close; never wait long for a peer that does not read.
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
 
-  /**
-   * SO_KEEPALIVE with idle, interval and count, and TCP_USER_TIMEOUT of
-   * idle + interval × count seconds, through the native helpers. Without them
-   * Node can set only the idle time, which is applied, but the reply is the
-   * failure: the interval and count the client asked for are not in force.
-   */
-  private keepalive(req: KeepaliveRequest): boolean {
-    const native = nativeSockets();
-    const fd = descriptorOf(this.socket);
-    if (native && fd !== null) {
-      const userTimeoutMs = (req.idle + req.interval * req.count) * 1000;
-      return native.setKeepalive(fd, req.enable ? 1 : 0, req.idle, req.interval, req.count, userTimeoutMs) === 0;
-    }
-    this.socket.setKeepAlive(req.enable, req.idle * 1000);
-    return !req.enable;
-  }
-
-  private relay(destination: Buffer, message: Buffer): void {
-    const outcome = this.spool.outbox.send(destination, message);
-    this.stats.count(outcome, message.length);
-    if (outcome === 'failed') {
-      this.log.warn('message could not be queued', { client: this.client, error: this.spool.outbox.lastError });
-    } else if (outcome !== 'queued' && this.log.level === 'debug') {
-      this.log.debug('message dropped', { client: this.client, to: displayIdentity(destination), reason: outcome });
-    }
-  }
-
-  private async enter(identity: Buffer): Promise<void> {
+  private async join(identity: Buffer): Promise<void> {
     if (this.closing) return;
-    if (this.countPeers() >= this.settings.maxPeers) {
-      this.log.warn('gateway full, identity refused', { client: this.client, peers: this.settings.maxPeers });
-      this.proto.identityResult(FAILED_MEMORY);
+    const result = await this.membership.join(identity, this.client, this.mailboxEvents(), this.ending.signal);
+    if ('refused' in result) {
+      const { maxPeers } = this.settings;
+      const reply = refusalReply(this.log, { ...result, identity, client: this.client, maxPeers, ending: this.closing });
+      if (reply !== null) this.proto.identityResult(reply);
       return;
     }
-    let claim: Claim | null = null;
-    let reader: InboxReader | null = null;
-    try {
-      claim = await this.spool.ownership.prepare(identity, this.client, () => this.onClaimLost());
-      reader = new InboxReader(
-        claim.dir,
-        {
-          deliver: (message) => this.deliver(message),
-          // A pass's deliveries leave in one write (writev) instead of one each.
-          batchStart: () => this.socket.cork(),
-          batchEnd: () => this.socket.uncork(),
-          evicted: () => this.onEvicted(),
-          failed: (err) => this.onInboxFailed(err),
-        },
-        { maxFiles: this.settings.inboxMaxFiles, maxBytes: this.settings.inboxMaxBytes },
-      );
-      await reader.start();
-      if (this.closing) throw new Error('connection closed while claiming');
-      const outcome = await this.spool.ownership.publish(claim, this.settings.conflictPolicy);
-      if (outcome === 'refused') {
-        await reader.stop();
-        await this.spool.ownership.release(claim);
-        this.log.info('identity in use, refused', { client: this.client, identity: displayIdentity(identity) });
-        this.proto.identityResult(FAILED_ACCESS_DENIED);
-        return;
-      }
-    } catch (err) {
-      await reader?.stop();
-      if (claim) await this.spool.ownership.release(claim).catch(() => {});
-      if (this.closing) return;
-      this.log.error('identity claim failed', { client: this.client, error: (err as Error).message });
-      this.proto.identityResult(FAILED_INTERNAL);
-      return;
-    }
-    if (this.closing) {
-      await reader.stop();
-      await this.spool.ownership.release(claim);
-      return;
-    }
-    this.claim = claim;
-    this.reader = reader;
+    const mailbox = result.mailbox;
+    this.mailbox = mailbox;
     this.stats.peers = 1;
-    this.log.info('entered gateway', { client: this.client, identity: displayIdentity(identity), inbox: claim.name });
+    this.log.info('entered gateway', { client: this.client, identity: displayIdentity(identity), inbox: mailbox.claim.name });
     this.proto.identityResult(OK);
-    reader.enable();
-    this.watchSlowReceiver();
+    mailbox.deliverTo({
+      deliver: (message) => this.deliver(message),
+      // A pass's deliveries leave in one write (writev) instead of one each.
+      batchStart: () => this.socket.cork(),
+      batchEnd: () => this.socket.uncork(),
+    });
+    this.slowTimer ??= watchSlowReceiver(
+      this.settings.slowReceiverTimeoutMs,
+      () => this.mailbox?.fullSince ?? null,
+      (ms) => this.tooSlow(ms),
+    );
   }
 
   /**
-   * With `slowReceiverTimeoutMs` set, a client whose inbox stays full that long is
-   * disconnected (its messages were being dropped meanwhile anyway).
+   * Leaves the gateway (the client's -1, or the connection ending): deliveries stop
+   * at once, the identity and its inbox are given up in turn with other joins and leaves.
    */
-  private watchSlowReceiver(): void {
-    const limit = this.settings.slowReceiverTimeoutMs;
-    if (limit <= 0 || this.slowTimer) return;
-    this.slowTimer = setInterval(() => {
-      const since = this.reader?.fullSince ?? null;
-      if (since !== null && Date.now() - since >= limit) {
-        this.stats.slowReceivers++;
-        this.log.warn('slow receiver: inbox full too long, disconnecting', { client: this.client, ms: Date.now() - since });
-        this.abort('slow receiver');
-      }
-    }, Math.min(1000, limit));
-    this.slowTimer.unref();
-  }
-
-  private async leave(): Promise<void> {
-    const claim = this.claim;
-    const reader = this.reader;
-    this.claim = null;
-    this.reader = null;
-    if (!claim) return;
-    this.stats.peers = 0;
-    await reader?.stop();
-    const undelivered = await this.spool.ownership.release(claim);
-    this.stats.dropped['peer-left'] += undelivered;
-    this.log.info('left gateway', { client: this.client, identity: displayIdentity(claim.identity), undelivered });
+  private leaveGateway(): void {
+    const mailbox = this.mailbox;
+    this.mailbox = null;
+    if (!mailbox) return;
+    const left = mailbox.leave();
+    this.queueGateway(async () => {
+      this.stats.peers = 0;
+      const undelivered = await left;
+      this.stats.dropped['peer-left'] += undelivered;
+      this.log.info('left gateway', { client: this.client, identity: displayIdentity(mailbox.identity), undelivered });
+    });
   }
 
   private deliver(message: Buffer): boolean {
@@ -321,36 +251,35 @@ export class Connection {
     return this.write(bytes);
   }
 
-  private onEvicted(): void {
-    const claim = this.claim;
-    if (!claim) return;
-    this.log.info('identity taken over by a newer session; receiving stops', {
-      client: this.client,
-      identity: displayIdentity(claim.identity),
-    });
-    // The connection stays in the gateway loop and may still send; it receives nothing more.
-    this.queueGateway(() => this.dropInbox(claim));
+  private tooSlow(fullForMs: number): void {
+    this.stats.slowReceivers++;
+    this.log.warn('slow receiver: inbox full too long, disconnecting', { client: this.client, ms: fullForMs });
+    this.abort('slow receiver');
   }
 
-  /** Stops receiving for `claim` (if it is still this connection's) and removes its inbox. */
-  private async dropInbox(claim: Claim): Promise<void> {
-    if (this.claim !== claim) return;
-    await this.reader?.stop();
-    this.stats.dropped['peer-left'] += await this.spool.ownership.release(claim);
-  }
-
-  private onInboxFailed(err: Error): void {
-    if (this.closing || !this.claim) return;
-    this.log.error('inbox failed; receiving stops', { client: this.client, error: err.message });
-    const claim = this.claim;
-    this.queueGateway(() => this.dropInbox(claim));
-  }
-
-  private onClaimLost(): void {
-    this.log.warn('inbox lock lost', { client: this.client });
-  }
-
-  private countPeers(): number {
-    return identityLinks(this.spool.layout).length;
+  /** Reports from the mailbox: it stopped receiving on its own; the connection stays and may still send. */
+  private mailboxEvents(): MailboxEvents {
+    const countDropped = (left: Promise<number>) =>
+      this.queueGateway(async () => {
+        this.stats.dropped['peer-left'] += await left;
+      });
+    return {
+      evicted: (left) => {
+        if (this.mailbox) {
+          this.log.info('identity taken over by a newer session; receiving stops', {
+            client: this.client,
+            identity: displayIdentity(this.mailbox.identity),
+          });
+        }
+        countDropped(left);
+      },
+      failed: (error, left) => {
+        if (!this.closing && this.mailbox) {
+          this.log.error('inbox failed; receiving stops', { client: this.client, error: error.message });
+        }
+        countDropped(left);
+      },
+      lockLost: () => this.log.warn('inbox lock lost', { client: this.client }),
+    };
   }
 }

@@ -1,0 +1,162 @@
+/**
+ * Being in the gateway, seen from one session: joining under an identity gives a
+ * mailbox (a claimed inbox, published as the identity, with its reader), or a
+ * reason why not. Everything that can go wrong while joining is undone in one
+ * place, and a mailbox has one way out, `leave()`, whoever asks for it: the
+ * client's -1, the connection closing, another session taking the identity over,
+ * or the inbox failing.
+ */
+import type { SpoolLayout } from './layout';
+import { type InboxLimits, InboxReader, type InboxSink } from './inbox';
+import type { Claim, ConflictPolicy, Ownership } from './ownership';
+import { identityLinks } from './view';
+
+export interface MembershipOptions {
+  /** Identities the gateway holds at most (all sessions sharing the spool). */
+  maxPeers: number;
+  /** What joining under an identity held by a live session does. */
+  conflictPolicy: ConflictPolicy;
+  inboxLimits: InboxLimits;
+}
+
+/** Where a mailbox hands its messages, once delivery is enabled. */
+export type DeliverySink = Pick<InboxSink, 'deliver' | 'batchStart' | 'batchEnd'>;
+
+/**
+ * What happens to a mailbox on its own. Each report comes with the mailbox's
+ * leave already under way: `left` resolves with the messages it dropped undelivered.
+ */
+export interface MailboxEvents {
+  /** Another session took the identity over; this mailbox receives nothing more. */
+  evicted(left: Promise<number>): void;
+  /** The inbox vanished or could not be read. */
+  failed(error: Error, left: Promise<number>): void;
+  /** The inbox's lock could not be kept fresh. */
+  lockLost(): void;
+}
+
+/** Why joining did not give a mailbox; `abandoned`: the caller gave up meanwhile. */
+export type Refusal = 'full' | 'in-use' | 'failed' | 'abandoned';
+
+export type JoinResult = { mailbox: Mailbox } | { refused: Refusal; error?: Error };
+
+export class Membership {
+  constructor(
+    private readonly layout: SpoolLayout,
+    private readonly ownership: Ownership,
+    private readonly options: MembershipOptions,
+  ) {}
+
+  /** Identities in the gateway now. */
+  peers(): number {
+    return identityLinks(this.layout).length;
+  }
+
+  /**
+   * Joins under `identity` for `client` (`host:port`, for the owner record). An
+   * abort of `signal` before the join completes undoes it (`abandoned`).
+   */
+  async join(identity: Buffer, client: string, events: MailboxEvents, signal?: AbortSignal): Promise<JoinResult> {
+    if (this.peers() >= this.options.maxPeers) return { refused: 'full' };
+    let mailbox: Mailbox | null = null;
+    let joined = false;
+    try {
+      const claim = await this.ownership.prepare(identity, client, () => events.lockLost());
+      mailbox = new Mailbox(claim, this.ownership, this.options.inboxLimits, events);
+      await mailbox.open();
+      if (signal?.aborted) return { refused: 'abandoned' };
+      if ((await this.ownership.publish(claim, this.options.conflictPolicy)) === 'refused') return { refused: 'in-use' };
+      if (signal?.aborted) return { refused: 'abandoned' };
+      if (mailbox.hasLeft) throw new Error('inbox failed while joining');
+      joined = true;
+      return { mailbox };
+    } catch (err) {
+      return { refused: 'failed', error: err as Error };
+    } finally {
+      // The one rollback: whatever was claimed, watched or published is given up.
+      if (!joined) await mailbox?.leave().catch(() => 0);
+    }
+  }
+}
+
+/** A session's place in the gateway: its claimed inbox and the reader draining it. */
+export class Mailbox {
+  private readonly reader: InboxReader;
+  private sink: DeliverySink | null = null;
+  private left: Promise<number> | null = null;
+
+  constructor(
+    readonly claim: Claim,
+    private readonly ownership: Ownership,
+    limits: InboxLimits,
+    private readonly events: MailboxEvents,
+  ) {
+    this.reader = new InboxReader(
+      claim.dir,
+      {
+        deliver: (message) => this.sink?.deliver(message) ?? false,
+        batchStart: () => this.sink?.batchStart?.(),
+        batchEnd: () => this.sink?.batchEnd?.(),
+        evicted: () => {
+          if (!this.left) this.events.evicted(this.leave());
+        },
+        failed: (error) => {
+          if (!this.left) this.events.failed(error, this.leave());
+        },
+      },
+      limits,
+    );
+  }
+
+  get identity(): Buffer {
+    return this.claim.identity;
+  }
+
+  /** True once `leave` has been called (by anyone). */
+  get hasLeft(): boolean {
+    return this.left !== null;
+  }
+
+  /** Messages waiting in the inbox, as last seen. */
+  get queued(): number {
+    return this.reader.queued.files;
+  }
+
+  /** Since when (ms since the epoch) the inbox has been full, or null while it is not. */
+  get fullSince(): number | null {
+    return this.reader.fullSince;
+  }
+
+  /** Starts watching the inbox (nothing is delivered yet). */
+  open(): Promise<void> {
+    return this.reader.start();
+  }
+
+  /** Starts handing messages to `sink`, those already waiting first. */
+  deliverTo(sink: DeliverySink): void {
+    if (this.left) return;
+    this.sink = sink;
+    this.reader.enable();
+  }
+
+  /** The sink has room again after refusing a message. */
+  resume(): void {
+    this.reader.resume();
+  }
+
+  /**
+   * Stops delivering at once (nothing reaches the sink after this call), then gives
+   * the identity up and removes the inbox. Resolves with the messages it held
+   * undelivered; later calls wait for the first and resolve with 0, so that adding
+   * up what every call returns counts each message once.
+   */
+  leave(): Promise<number> {
+    if (this.left) return this.left.then(
+      () => 0,
+      () => 0,
+    );
+    this.sink = null;
+    this.left = this.reader.stop().then(() => this.ownership.release(this.claim));
+    return this.left;
+  }
+}
