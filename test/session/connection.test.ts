@@ -8,7 +8,7 @@ import { after, describe, it } from 'node:test';
 import { TfReplyError, connect } from '../../src/client';
 import { Logger } from '../../src/log/logger';
 import { Connection } from '../../src/session/connection';
-import { defaultConfig } from '../../src/settings/config';
+import { defaultSettings } from '../../src/settings/table';
 import { type SessionSettings, sessionSettings } from '../../src/settings/session-settings';
 import { Spool } from '../../src/spool';
 import { ProcessCounters } from '../../src/spool/process-counters';
@@ -25,7 +25,7 @@ async function until(cond: () => boolean, ms = 5000): Promise<boolean> {
 /** Connections served in this process, over loopback, on one temporary spool. */
 async function serve(overrides: Partial<SessionSettings>, cleanups: (() => void)[]) {
   const root = mkdtempSync(path.join(tmpdir(), 'tfgw-connection-'));
-  const settings: SessionSettings = { ...sessionSettings(defaultConfig(), '', HASH), spool: root, ...overrides };
+  const settings: SessionSettings = { ...sessionSettings(defaultSettings(), '', HASH), spool: root, ...overrides };
   const spool = new Spool({ root, staleMs: settings.staleMs });
   spool.init();
   const lines: string[] = [];
