@@ -49,6 +49,7 @@ run_image() { env -i PATH="$PATH" HOME="$WORK/home" "${IMAGE_ENV[@]}" "$@"; }
 env -i PATH="$PATH" HOME="$WORK/home" "${IMAGE_ENV[@]}" "${IMAGE_COMMAND[@]}" >"$WORK/serve.out" 2>"$WORK/serve.err" &
 SERVER=$!
 PIDS+=("$SERVER")
+wait_for "grep -q 'public key' '$WORK/serve.out'" 150 || fail "the entry command starts"
 wait_for "run_image ${IMAGE_HEALTH[*]} 2>/dev/null" 150 || fail "the image's health check passes"
 ok "the image's entry command (${IMAGE_COMMAND[*]}) serves; its HEALTHCHECK passes"
 status=$(node -e "require('http').get('http://127.0.0.1:$METRICS_PORT/healthz', (r) => console.log(r.statusCode))")
