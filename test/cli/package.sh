@@ -43,7 +43,9 @@ ok "npx tfgw --version prints $version"
 loaded=$(node -e "require('tfgw'); console.log(Object.keys(require.cache).filter((f) => /dist.src.(listener|session|settings|spool)/.test(f)).join(' '))")
 [ -z "$loaded" ] || fail "require('tfgw') loads server code: $loaded"
 [ "$(node -p "require('tfgw').connect === require('tfgw/client').connect")" = true ] || fail "tfgw/client is the same library"
-ok "require('tfgw') and require('tfgw/client') give the client, loading no server code"
+esm=$(node --input-type=module -e "import { connect, TfClient, GatewayPeer } from 'tfgw'; console.log([connect, TfClient, GatewayPeer].map((x) => typeof x).join(' '))")
+[ "$esm" = "function function function" ] || fail "import { connect } from 'tfgw' (Node's named exports of CommonJS): $esm"
+ok "require('tfgw'), require('tfgw/client') and import { connect } from 'tfgw' give the client, loading no server code"
 
 # --- npx tfgw serve, state outside node_modules
 export HOME="$WORK/home" XDG_STATE_HOME="$WORK/xdg"
@@ -111,8 +113,11 @@ async function finish(clients: TfClient[]): Promise<void> { for (const client of
 $exchange_body
 PROGRAM
 TSFLAGS=(--strict --module nodenext --moduleResolution nodenext --target es2022 --types node --typeRoots "$ROOT/node_modules/@types")
-"${TSC[@]}" "${TSFLAGS[@]}" --noEmit program.ts || fail "program.ts type-checks with the tarball's declarations (tsc --strict)"
-ok "program.ts type-checks against the tarball's declarations with tsc --strict"
+# An ES module in TypeScript resolves the package's declarations through the same exports.
+printf '%s\n' "import { connect, type ConnectOptions } from 'tfgw';" \
+  "export const open: (options: ConnectOptions) => ReturnType<typeof connect> = connect;" >esm-types.mts
+"${TSC[@]}" "${TSFLAGS[@]}" --noEmit program.ts esm-types.mts || fail "program.ts type-checks with the tarball's declarations (tsc --strict)"
+ok "program.ts and an .mts module type-check against the tarball's declarations with tsc --strict"
 "${TSC[@]}" "${TSFLAGS[@]}" --outDir ts-out program.ts || fail "program.ts compiles"
 export PKG_PORT=$PORT PKG_KEY=$KEY PKG_HASH=$HASH
 for program in "ts-out/program.js ts" "program.mjs mjs" "program.cjs cjs"; do
