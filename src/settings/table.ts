@@ -9,6 +9,7 @@
  * Adding a setting means adding an entry here and the code that uses it.
  */
 import path from 'node:path';
+import { defaultStatePaths } from './state-dir';
 import {
   CONFLICT_POLICIES,
   LOG_FORMATS,
@@ -48,6 +49,9 @@ function setting<T, Live extends boolean, Session extends boolean>(entry: Settin
 /** The repository (package) root: defaults live beside the code, whatever the working directory. */
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 
+/** Where data and spool go by default: the clone itself, or the state directory of an installed package. */
+const STATE = defaultStatePaths(process.env, PACKAGE_ROOT);
+
 export const SETTINGS = {
   listen: setting({
     default: ['0.0.0.0:10346'], parse: list, live: false, session: false,
@@ -69,12 +73,12 @@ export const SETTINGS = {
     flag: '--key <file>', help: 'RSA-2048 private key, PEM PKCS#1 or PKCS#8 (default: <data-dir>/private.pem)',
   }),
   dataDir: setting({
-    default: path.join(PACKAGE_ROOT, 'data'), parse: str, live: false, session: false,
-    flag: '--data-dir <dir>', help: 'where keys and the hash live (default: <repo>/data)',
+    default: STATE.dataDir, parse: str, live: false, session: false,
+    flag: '--data-dir <dir>', help: 'where keys and the hash live (default: <repo>/data in a clone, <state dir>/data when installed)',
   }),
   spool: setting({
-    default: path.join(PACKAGE_ROOT, 'spool'), parse: str, live: false, session: true,
-    flag: '--spool <dir>', help: 'spool directory for the file IPC (default: <repo>/spool)',
+    default: STATE.spool, parse: str, live: false, session: true,
+    flag: '--spool <dir>', help: 'spool directory for the file IPC (default: <repo>/spool in a clone, <state dir>/spool when installed)',
   }),
   maxSessions: setting({
     default: 1024, parse: int(1, 100_000), live: true, session: false,
