@@ -5,13 +5,14 @@
  * ended to a running total for the metrics.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type FSWatcher, statSync, watch } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Spool } from '../spool';
 import type { Logger } from '../log/logger';
 import { type RunState, readRunRecord } from '../spool/run-record';
 import type { SessionSettings } from '../settings/session-settings';
 import { ProcessCounters, addStats } from '../spool/process-counters';
+import { type DirectoryWatch, watchDirectory } from '../spool/watch';
 
 /**
  * The session process's script: the one-file bundle the build makes
@@ -78,7 +79,7 @@ interface Tracked {
 export class SessionPool {
   private readonly procs = new Map<number, Tracked>();
   private readonly reaping = new Set<Promise<unknown>>();
-  private watcher: FSWatcher | null = null;
+  private watcher: DirectoryWatch | null = null;
   private watchedIno = -1;
   /** Counters of session processes that have ended. */
   readonly retired = new ProcessCounters();
@@ -102,11 +103,14 @@ export class SessionPool {
   watchRunRecords(): void {
     const dir = path.dirname(this.spool.layout.runFile(0));
     this.watchedIno = statSync(dir).ino;
-    this.watcher = watch(dir, (_event, file) => {
-      const m = /^(\d+)\.json$/.exec(String(file ?? ''));
-      if (m) this.refresh(Number(m[1]));
-    });
-    this.watcher.on('error', (err) => this.log.warn('run record watch failed', { error: err.message }));
+    this.watcher = watchDirectory(
+      dir,
+      (file) => {
+        const m = /^(\d+)\.json$/.exec(file);
+        if (m) this.refresh(Number(m[1]));
+      },
+      (err) => this.log.warn('run record watch failed', { error: err.message }),
+    );
   }
 
   get size(): number {
@@ -202,7 +206,7 @@ export class SessionPool {
       return;
     }
     if (ino !== this.watchedIno) {
-      this.watcher?.close();
+      void this.watcher?.close();
       this.watcher = null;
       this.watchRunRecords();
     }
@@ -254,7 +258,7 @@ export class SessionPool {
   }
 
   close(): void {
-    this.watcher?.close();
+    void this.watcher?.close();
     this.watcher = null;
   }
 }
