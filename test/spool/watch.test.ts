@@ -46,7 +46,12 @@ describe('directory watch', () => {
   let dir = '';
   let tmp = '';
   let n = 0;
-  after(() => rmSync(root, { recursive: true, force: true }));
+  // Closed even when an assertion fails, so that no watcher keeps the process alive.
+  const open: { close(): Promise<void> }[] = [];
+  after(async () => {
+    await Promise.all(open.map((w) => w.close()));
+    rmSync(root, { recursive: true, force: true });
+  });
   beforeEach(() => {
     n++;
     dir = path.join(root, `inbox${n}`);
@@ -67,6 +72,7 @@ describe('directory watch', () => {
   it('names every file renamed into the directory, in arrival order, and chokidar lists nothing', async () => {
     const seen: string[] = [];
     const watch = watchDirectory(dir, (name) => seen.push(name));
+    open.push(watch);
     await watch.ready;
     assert.equal(watch.refusing, true, 'the installed chokidar has the handler the watch was written against');
     const calls = countFsCalls(dir);
@@ -88,6 +94,7 @@ describe('directory watch', () => {
 
   it('(control) chokidar left alone lists the directory on notifications, so the count above can fail', async () => {
     const watcher = new FSWatcher({ depth: 0, ignoreInitial: true, ignored: (p: string) => p !== dir });
+    open.push(watcher);
     let raw = 0;
     watcher.on('raw', () => raw++);
     const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
@@ -108,6 +115,7 @@ describe('directory watch', () => {
   it('calls nothing once closed', async () => {
     const seen: string[] = [];
     const watch = watchDirectory(dir, (name) => seen.push(name));
+    open.push(watch);
     await watch.ready;
     await watch.close();
     sendAll();
