@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, utimesSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { INBOX_LOCK, OWNER_FILE } from '../../src/spool/layout';
 import { inboxAlive, pidAlive } from '../../src/spool/liveness';
-import { STALE_MS, TempSpool, deadPid } from './spool-fixture';
+import { STALE_MS, deadPid, spoolPerTest } from './spool-fixture';
 
 describe('pid liveness', () => {
   it('knows this process is alive and a free pid is not', () => {
@@ -19,33 +19,29 @@ describe('pid liveness', () => {
 });
 
 describe('inbox liveness', () => {
-  let t: TempSpool;
-  beforeEach(() => {
-    t = new TempSpool('tfgw-live-');
-  });
-  afterEach(() => t.dispose());
+  const t = spoolPerTest('tfgw-live-');
 
   it('holds an inbox alive while its owner runs and keeps the lock fresh', async () => {
-    const claim = await t.liveSession('alice');
+    const claim = await t().liveSession('alice');
     assert.equal(await inboxAlive(claim.dir, STALE_MS), true);
   });
 
   it('holds an inbox dead once its owner process is gone, even with a fresh lock', async () => {
-    const claim = await t.deadSession('bob', deadPid());
+    const claim = await t().deadSession('bob', deadPid());
     assert.equal(await inboxAlive(claim.dir, STALE_MS), false);
   });
 
   it('holds an inbox dead without an owner record or without its lock', async () => {
-    const a = await t.liveSession('alice');
+    const a = await t().liveSession('alice');
     rmSync(path.join(a.dir, OWNER_FILE));
     assert.equal(await inboxAlive(a.dir, STALE_MS), false, 'no owner record');
-    const b = await t.liveSession('bob');
+    const b = await t().liveSession('bob');
     await b.unlock();
     assert.equal(await inboxAlive(b.dir, STALE_MS), false, 'no lock');
   });
 
   it('holds an inbox dead when its lock went stale (a reused pid, or an owner on another host)', async () => {
-    const claim = await t.liveSession('carol');
+    const claim = await t().liveSession('carol');
     await claim.unlock();
     // A lock left behind long ago, its owner's pid now someone else's (here: this process).
     const lock = path.join(claim.dir, INBOX_LOCK);

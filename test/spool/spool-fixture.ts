@@ -7,6 +7,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { afterEach, beforeEach } from 'node:test';
 import { Spool } from '../../src/spool';
 import { messageName } from '../../src/spool/layout';
 import { pidAlive } from '../../src/spool/liveness';
@@ -64,4 +65,17 @@ export class TempSpool {
     await Promise.all(this.claims.map((c) => c.unlock().catch(() => undefined)));
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/** A fresh spool for each test of the suite that calls this (disposed after each). */
+export function spoolPerTest(prefix: string): () => TempSpool {
+  let current: TempSpool | null = null;
+  beforeEach(() => {
+    current = new TempSpool(prefix);
+  });
+  afterEach(() => current?.dispose());
+  return () => {
+    if (current === null) throw new Error('no spool outside a test');
+    return current;
+  };
 }

@@ -2,37 +2,33 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { FULL_MARK } from '../../src/spool/layout';
 import { identityLinks, viewSpool } from '../../src/spool/view';
-import { TempSpool, deadPid } from './spool-fixture';
+import { deadPid, spoolPerTest } from './spool-fixture';
 
 describe('spool view', () => {
-  let t: TempSpool;
-  beforeEach(() => {
-    t = new TempSpool('tfgw-view-');
-  });
-  afterEach(() => t.dispose());
+  const t = spoolPerTest('tfgw-view-');
 
   it('lists the identities in the gateway, not the hidden entries', async () => {
-    await t.liveSession('bob');
-    await t.liveSession('alice');
-    assert.deepEqual(identityLinks(t.layout).sort(), ['alice', 'bob']);
+    await t().liveSession('bob');
+    await t().liveSession('alice');
+    assert.deepEqual(identityLinks(t().layout).sort(), ['alice', 'bob']);
   });
 
   it('lists each identity with its owner, queued messages, full mark and liveness, sorted by name', async () => {
-    const bob = await t.liveSession('bob');
+    const bob = await t().liveSession('bob');
     const dead = deadPid();
-    await t.deadSession('alice', dead);
-    t.putMessage(bob.dir, '12345');
-    t.putMessage(bob.dir, '123');
+    await t().deadSession('alice', dead);
+    t().putMessage(bob.dir, '12345');
+    t().putMessage(bob.dir, '123');
     // Not messages: neither counted nor sized.
     writeFileSync(path.join(bob.dir, 'notes.txt'), 'not a message');
     writeFileSync(path.join(bob.dir, FULL_MARK), '');
 
-    const view = viewSpool(t.layout);
+    const view = viewSpool(t().layout);
 
-    assert.equal(view.root, t.root);
+    assert.equal(view.root, t().root);
     assert.deepEqual(
       view.inboxes.map((i) => [i.name, i.identity, i.alive, i.queuedFiles, i.queuedBytes, i.full]),
       [
@@ -48,15 +44,15 @@ describe('spool view', () => {
   });
 
   it('counts inboxes no identity links to, and files in transit under .tmp', async () => {
-    const carol = await t.liveSession('carol');
-    rmSync(t.layout.link('carol'));
-    mkdirSync(t.layout.tmpDir(111), { recursive: true });
-    writeFileSync(path.join(t.layout.tmpDir(111), 'a'), 'x');
-    writeFileSync(path.join(t.layout.tmpDir(111), 'b'), 'x');
-    mkdirSync(t.layout.tmpDir(222), { recursive: true });
-    writeFileSync(path.join(t.layout.tmpDir(222), 'c'), 'x');
+    const carol = await t().liveSession('carol');
+    rmSync(t().layout.link('carol'));
+    mkdirSync(t().layout.tmpDir(111), { recursive: true });
+    writeFileSync(path.join(t().layout.tmpDir(111), 'a'), 'x');
+    writeFileSync(path.join(t().layout.tmpDir(111), 'b'), 'x');
+    mkdirSync(t().layout.tmpDir(222), { recursive: true });
+    writeFileSync(path.join(t().layout.tmpDir(222), 'c'), 'x');
 
-    const view = viewSpool(t.layout);
+    const view = viewSpool(t().layout);
 
     assert.deepEqual(view.inboxes, []);
     assert.equal(view.unlinkedInboxes, 1, `${carol.claim} is not linked`);
@@ -65,7 +61,7 @@ describe('spool view', () => {
   });
 
   it('skips a link whose target is not an inbox', () => {
-    writeFileSync(path.join(t.root, 'plainfile'), 'x');
-    assert.deepEqual(viewSpool(t.layout).inboxes, []);
+    writeFileSync(path.join(t().root, 'plainfile'), 'x');
+    assert.deepEqual(viewSpool(t().layout).inboxes, []);
   });
 });
