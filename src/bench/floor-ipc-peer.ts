@@ -3,14 +3,14 @@
  * moves messages the way tfgw's sessions do, without the protocol: to send,
  * write a temporary file and rename it into the other end's inbox; on a watcher
  * wake-up, read the file and delete it. The watcher is fs.watch (inotify) or
- * the chokidar watcher the server's inbox reader uses (src/spool/inbox-watch.ts).
+ * the chokidar watch the server's inbox reader uses (src/spool/watch.ts).
  *
  * A message file holds a sequence number and its send time (payload.ts), on the
  * machine-wide clock, so the receiving process can time the hop.
  */
 import { type FSWatcher, readFileSync, renameSync, unlinkSync, watch, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { watchInbox, watcherReady } from '../spool/watch';
+import { watchDirectory } from '../spool/watch';
 import { nowMs } from './clock';
 import { HEADER_BYTES, readStamp, stamp } from './payload';
 
@@ -60,9 +60,9 @@ class IpcEnd {
       return Promise.resolve();
     }
     // The very watcher the server's inbox reader uses.
-    const w = watchInbox(this.inbox, (name) => this.arrived(name));
+    const w = watchDirectory(this.inbox, (name) => this.arrived(name));
     this.watcher = w;
-    return watcherReady(w);
+    return w.ready;
   }
 
   send(seq: number, body: Buffer): void {

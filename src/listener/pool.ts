@@ -4,7 +4,7 @@
  * clearing what each left behind, and adding the counters of the ones that have
  * ended to a running total for the metrics.
  */
-import { type FSWatcher, statSync, watch } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Spool } from '../spool';
 import type { Logger } from '../log/logger';
@@ -13,6 +13,7 @@ import type { SessionSettings } from '../settings/session-settings';
 import { ProcessCounters, addStats } from '../spool/process-counters';
 import type { SessionMode } from '../session/argv';
 import { type SessionChild, type SpawnSession, sessionSpawner } from './spawn';
+import { type DirectoryWatch, watchDirectory } from '../spool/watch';
 
 export type TrackedState = 'starting' | RunState;
 
@@ -35,7 +36,7 @@ export interface PoolOptions {
 export class SessionPool {
   private readonly procs = new Map<number, Tracked>();
   private readonly reaping = new Set<Promise<unknown>>();
-  private watcher: FSWatcher | null = null;
+  private watcher: DirectoryWatch | null = null;
   private watchedIno = -1;
   /** Counters of session processes that have ended. */
   readonly retired = new ProcessCounters();
@@ -64,11 +65,14 @@ export class SessionPool {
   watchRunRecords(): void {
     const dir = path.dirname(this.spool.layout.runFile(0));
     this.watchedIno = statSync(dir).ino;
-    this.watcher = watch(dir, (_event, file) => {
-      const m = /^(\d+)\.json$/.exec(String(file ?? ''));
-      if (m) this.refresh(Number(m[1]));
-    });
-    this.watcher.on('error', (err) => this.log.warn('run record watch failed', { error: err.message }));
+    this.watcher = watchDirectory(
+      dir,
+      (file) => {
+        const m = /^(\d+)\.json$/.exec(file);
+        if (m) this.refresh(Number(m[1]));
+      },
+      (err) => this.log.warn('run record watch failed', { error: err.message }),
+    );
   }
 
   get size(): number {
@@ -155,7 +159,7 @@ export class SessionPool {
       return;
     }
     if (ino !== this.watchedIno) {
-      this.watcher?.close();
+      void this.watcher?.close();
       this.watcher = null;
       this.watchRunRecords();
     }
@@ -223,7 +227,7 @@ export class SessionPool {
   }
 
   close(): void {
-    this.watcher?.close();
+    void this.watcher?.close();
     this.watcher = null;
   }
 }

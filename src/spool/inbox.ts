@@ -1,22 +1,26 @@
 /**
- * The receiving half of the file IPC: a chokidar watcher on one inbox (see
- * inbox-watch.ts) and an ordered drain. Each notification names the file that
- * arrived; those names queue up in arrival order and a pass reads, hands over and
- * deletes them, without listing the directory: with many senders a listing per
- * arrival made every delivery cost as much as the whole queue. The inbox is listed
- * (and its names sorted, which is send order per sender) when delivery starts,
- * when it resumes after a pause, and at most once a second while messages flow,
- * so that nothing a lost notification left behind waits long. A pass stops when
- * the sink is full (the client reads slowly) and resumes when the sink says so,
- * leaving the rest queued on disk, where the inbox bound applies. Work per pass is
- * capped so that a deep inbox never starves the reading of the client's own frames.
+ * The receiving half of the file IPC: a watch on one inbox (watch.ts) and an
+ * ordered drain. Each notification names the file that arrived; those names
+ * queue up in arrival order and a pass reads, hands over and deletes them,
+ * without listing the directory: with many senders a listing per arrival made
+ * every delivery cost as much as the whole queue. The inbox is listed (and its
+ * names sorted, which is send order per sender) when delivery starts, when it
+ * resumes after a pause, and at most once a second while messages flow, so that
+ * nothing a lost notification left behind waits long. A pass stops when the sink
+ * is full (the client reads slowly) and resumes when the sink says so, leaving
+ * the rest queued on disk, where the inbox bound (inbox-bound.ts) applies. Work
+ * per pass is capped so that a deep inbox never starves the reading of the
+ * client's own frames.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync, readdirSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { FSWatcher } from 'chokidar';
 import { sizeOf } from './fs-safe';
-import { watchInbox, watcherReady } from './watch';
-import { EVICTED_MARK, FULL_MARK, isMessageName } from './layout';
+import { InboxBound, type InboxLimits } from './inbox-bound';
+import { MessageFileReader } from './inbox-file';
+import { EVICTED_MARK, isMessageName } from './layout';
+import { type DirectoryWatch, watchDirectory } from './watch';
+
+export type { InboxLimits } from './inbox-bound';
 
 export interface InboxSink {
   /**
@@ -34,36 +38,22 @@ export interface InboxSink {
   failed(error: Error): void;
 }
 
-export interface InboxLimits {
-  /** Queued files at which the inbox is marked full (senders then drop). */
-  maxFiles: number;
-  /** Queued bytes at which the inbox is marked full. */
-  maxBytes: number;
-}
-
 const PASS_FILES = 256;
 const PASS_BYTES = 8 * 1024 * 1024;
 /** While messages flow, the inbox is listed at least this often (ms). */
 const LIST_EVERY_MS = 1000;
-/** Messages up to this size are read into one reused buffer. */
-const SCRATCH_BYTES = 256 * 1024;
 /** Delivered names remembered to recognise their late notifications (two generations). */
 const RECENT_NAMES = 4096;
 
 export class InboxReader {
-  private watcher: FSWatcher | null = null;
+  private watch: DirectoryWatch | null = null;
   private enabled = false;
   private stopped = false;
   private paused = false;
   private draining = false;
   private scheduled = false;
-  private full = false;
-  /** When the inbox was last marked full (ms since the epoch), or null while it is not. */
-  fullSince: number | null = null;
   /** Files and bytes queued on disk as last seen (refreshed by each listing and by events). */
-  private queuedFiles = 0;
-  private queuedBytes = 0;
-  private readonly sizes = new Map<string, number>();
+  private readonly bound: InboxBound;
   /** Names to deliver next, in order: a sorted listing, then arrivals as notified. */
   private pending: string[] = [];
   private pendingHead = 0;
@@ -80,25 +70,25 @@ export class InboxReader {
   private recent = new Set<string>();
   private older = new Set<string>();
   private readonly prefix: string;
-  private scratch: Buffer | null = null;
+  private readonly files = new MessageFileReader();
 
   constructor(
     readonly dir: string,
     private readonly sink: InboxSink,
-    private readonly limits: InboxLimits,
+    limits: InboxLimits,
   ) {
     this.prefix = `${dir}/`;
+    this.bound = new InboxBound(dir, limits);
   }
 
   /** Starts watching; resolves once the watcher is ready. Delivers nothing before `enable`. */
   start(): Promise<void> {
-    const watcher = watchInbox(this.dir, (name) => this.onRaw(name));
-    this.watcher = watcher;
-    watcher.on('unlinkDir', (dir) => {
-      if (dir === this.dir) this.fail(new Error('inbox directory removed'));
-    });
-    watcher.on('error', (err) => this.fail(err instanceof Error ? err : new Error(String(err))));
-    return watcherReady(watcher);
+    this.watch = watchDirectory(
+      this.dir,
+      (name) => this.onRaw(name),
+      (error) => this.fail(error),
+    );
+    return this.watch.ready;
   }
 
   /** Begins delivering (the client is in the gateway now) and drains what is queued. */
@@ -122,13 +112,18 @@ export class InboxReader {
     if (this.listTimer) clearTimeout(this.listTimer);
     this.listTimer = null;
     this.enabled = false;
-    const watcher = this.watcher;
-    this.watcher = null;
-    return watcher ? watcher.close() : Promise.resolve();
+    const watch = this.watch;
+    this.watch = null;
+    return watch ? watch.close() : Promise.resolve();
   }
 
   get queued(): { files: number; bytes: number } {
-    return { files: this.queuedFiles, bytes: this.queuedBytes };
+    return this.bound.queued;
+  }
+
+  /** When the inbox was last marked full (ms since the epoch), or null while it is not. */
+  get fullSince(): number | null {
+    return this.bound.fullSince;
   }
 
   private onRaw(name: string): void {
@@ -148,7 +143,7 @@ export class InboxReader {
     // Not draining now: count the arrival at once, so that the bound holds tightly.
     // Delivery starts (or resumes) with a listing, which will find the file.
     const size = sizeOf(path.join(this.dir, name));
-    if (size !== null) this.noteArrival(name, size);
+    if (size !== null) this.bound.noteArrival(name, size);
   }
 
   private evict(): void {
@@ -156,29 +151,10 @@ export class InboxReader {
     this.sink.evicted();
   }
 
-  /** Counts a message that arrived while no pass runs (it stays queued on disk). */
-  private noteArrival(name: string, size: number): void {
-    const known = this.sizes.get(name);
-    if (known === undefined) {
-      this.sizes.set(name, size);
-      this.queuedFiles++;
-      this.queuedBytes += size;
-    } else if (known === 0 && size > 0) {
-      // First seen by a listing, which does not stat.
-      this.sizes.set(name, size);
-      this.queuedBytes += size;
-    }
-    this.updateFullMark();
-  }
-
   private enqueue(name: string, size: number): void {
     this.pending.push(name);
     this.pendingSet.add(name);
-    if (!this.sizes.has(name)) {
-      this.sizes.set(name, size);
-      this.queuedFiles++;
-      this.queuedBytes += size;
-    }
+    this.bound.count(name, size);
   }
 
   private schedule(): void {
@@ -208,37 +184,12 @@ export class InboxReader {
       this.listNeeded = false;
     }
     if (this.pendingHead === this.pending.length) return;
-    let files = 0;
-    let bytes = 0;
     // Batching pays only for two or more: a lone message goes out with a plain write.
     const batch = this.pending.length - this.pendingHead > 1;
     if (batch) this.sink.batchStart?.();
+    let files = 0;
     try {
-      while (this.pendingHead < this.pending.length) {
-        if (this.stopped || this.paused) break;
-        if (files >= PASS_FILES || bytes >= PASS_BYTES) {
-          // Yield to the event loop; the rest follows in the next pass.
-          this.schedule();
-          break;
-        }
-        const name = this.pending[this.pendingHead++];
-        this.pendingSet.delete(name);
-        const file = this.prefix + name;
-        let data: Buffer;
-        try {
-          data = this.read(file);
-          unlinkSync(file);
-        } catch {
-          // Removed under us (the inbox is going away): nothing to deliver.
-          this.forget(name);
-          continue;
-        }
-        this.remember(name);
-        this.forget(name);
-        files++;
-        bytes += data.length;
-        if (!this.sink.deliver(data)) this.paused = true;
-      }
+      files = this.deliverPending();
     } finally {
       if (batch) this.sink.batchEnd?.();
     }
@@ -249,33 +200,39 @@ export class InboxReader {
     // A pause leaves names queued; delivery resumes with a listing, which finds them again.
     if (this.paused) this.clearPending();
     if (files > 0) this.listSoon();
-    this.updateFullMark();
+    this.bound.update();
   }
 
-  /**
-   * A whole message file. Small ones are read with one call into a reused buffer
-   * (a short read is the end of a regular file); bigger ones get their own.
-   */
-  private read(file: string): Buffer {
-    const fd = openSync(file, 'r');
-    try {
-      this.scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
-      const scratch = this.scratch;
-      const got = readSync(fd, scratch, 0, scratch.length, 0);
-      if (got < scratch.length) return scratch.subarray(0, got);
-      const size = fstatSync(fd).size;
-      const whole = Buffer.allocUnsafe(size);
-      scratch.copy(whole, 0, 0, got);
-      let done = got;
-      while (done < size) {
-        const n = readSync(fd, whole, done, size - done, done);
-        if (n === 0) break;
-        done += n;
+  /** Reads, hands over and deletes queued files up to the pass's cap; how many went. */
+  private deliverPending(): number {
+    let files = 0;
+    let bytes = 0;
+    while (this.pendingHead < this.pending.length) {
+      if (this.stopped || this.paused) break;
+      if (files >= PASS_FILES || bytes >= PASS_BYTES) {
+        // Yield to the event loop; the rest follows in the next pass.
+        this.schedule();
+        break;
       }
-      return whole.subarray(0, done);
-    } finally {
-      closeSync(fd);
+      const name = this.pending[this.pendingHead++];
+      this.pendingSet.delete(name);
+      const file = this.prefix + name;
+      let data: Buffer;
+      try {
+        data = this.files.read(file);
+        unlinkSync(file);
+      } catch {
+        // Removed under us (the inbox is going away): nothing to deliver.
+        this.bound.forget(name);
+        continue;
+      }
+      this.remember(name);
+      this.bound.forget(name);
+      files++;
+      bytes += data.length;
+      if (!this.sink.deliver(data)) this.paused = true;
     }
+    return files;
   }
 
   /**
@@ -309,7 +266,7 @@ export class InboxReader {
       return false;
     }
     const messages = names.filter((n) => isMessageName(n) && !this.recent.has(n) && !this.older.has(n)).sort();
-    this.resync(messages);
+    this.bound.resync(messages);
     this.clearPending();
     for (const name of messages) this.enqueue(name, 0);
     return true;
@@ -327,49 +284,6 @@ export class InboxReader {
       this.recent = new Set();
     }
     this.recent.add(name);
-  }
-
-  /** Makes the queue figures match a fresh listing. */
-  private resync(messages: string[]): void {
-    const present = new Set(messages);
-    for (const name of this.sizes.keys()) if (!present.has(name)) this.forget(name);
-    for (const name of messages) {
-      if (!this.sizes.has(name)) {
-        this.sizes.set(name, 0);
-        this.queuedFiles++;
-      }
-    }
-  }
-
-  private forget(name: string): void {
-    const size = this.sizes.get(name);
-    if (size === undefined) return;
-    this.sizes.delete(name);
-    this.queuedFiles--;
-    this.queuedBytes -= size;
-  }
-
-  private updateFullMark(): void {
-    const over = this.queuedFiles >= this.limits.maxFiles || this.queuedBytes >= this.limits.maxBytes;
-    // Clear only below half the bound, so that the mark does not flap at the edge.
-    const under = this.queuedFiles < this.limits.maxFiles / 2 && this.queuedBytes < this.limits.maxBytes / 2;
-    const set = over && !this.full;
-    const clear = under && this.full;
-    if (!set && !clear) return;
-    const mark = this.prefix + FULL_MARK;
-    try {
-      if (set) {
-        writeFileSync(mark, '');
-        this.full = true;
-        this.fullSince = Date.now();
-      } else {
-        rmSync(mark, { force: true });
-        this.full = false;
-        this.fullSince = null;
-      }
-    } catch {
-      // The inbox is going away; nothing to mark.
-    }
   }
 
   private fail(error: Error): void {

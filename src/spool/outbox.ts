@@ -42,19 +42,21 @@ export class Outbox {
     const ms = Math.max(this.lastMs, Date.now());
     this.lastMs = ms;
     const file = messageName(ms, this.pid, ++this.seq);
-    const tmp = this.tmpPath(file);
+    let tmp = '';
     try {
+      // Making the temporary directory can fail too (a file in its place): a failed send.
+      tmp = this.tmpPath(file);
       this.writeTemporary(tmp, message);
     } catch (err) {
       this.lastError = String(err);
-      rmSync(tmp, { force: true });
+      if (tmp !== '') discard(tmp);
       return 'failed';
     }
     try {
       renameSync(tmp, `${link}/${file}`);
       return 'queued';
     } catch (err) {
-      rmSync(tmp, { force: true });
+      discard(tmp);
       const code = (err as NodeJS.ErrnoException).code;
       // No link (the peer is not in the gateway), or its inbox went away meanwhile.
       if (code === 'ENOENT' || code === 'ENOTDIR') return 'no-peer';
@@ -109,3 +111,11 @@ export class Outbox {
   }
 }
 
+/** Removes a temporary file if it can; what stands in its way is the send's failure, reported already. */
+function discard(tmp: string): void {
+  try {
+    rmSync(tmp, { force: true });
+  } catch {
+    // ENOTDIR and the like: there is no file to remove.
+  }
+}

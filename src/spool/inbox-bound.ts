@@ -1,0 +1,100 @@
+/**
+ * The inbox bound: how many files and bytes wait in one inbox, as its reader
+ * last saw them, and the full mark that tells senders to drop while either
+ * figure is at its limit. The reader keeps the figures current from its
+ * listings, from the notifications that name arrivals and from its own
+ * deliveries; the mark is written when the queue reaches the bound and removed
+ * only below half of it, so that it does not flap at the edge.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { FULL_MARK } from './layout';
+
+export interface InboxLimits {
+  /** Queued files at which the inbox is marked full (senders then drop). */
+  maxFiles: number;
+  /** Queued bytes at which the inbox is marked full. */
+  maxBytes: number;
+}
+
+export class InboxBound {
+  private full = false;
+  /** When the inbox was last marked full (ms since the epoch), or null while it is not. */
+  fullSince: number | null = null;
+  private files = 0;
+  private bytes = 0;
+  /** Size of each queued message (0 while only a listing, which does not stat, has seen it). */
+  private readonly sizes = new Map<string, number>();
+  private readonly mark: string;
+
+  constructor(
+    dir: string,
+    private readonly limits: InboxLimits,
+  ) {
+    this.mark = path.join(dir, FULL_MARK);
+  }
+
+  get queued(): { files: number; bytes: number } {
+    return { files: this.files, bytes: this.bytes };
+  }
+
+  /** Counts a message once, whatever its size is known to be. */
+  count(name: string, size: number): void {
+    if (this.sizes.has(name)) return;
+    this.sizes.set(name, size);
+    this.files++;
+    this.bytes += size;
+  }
+
+  /** Counts a message that arrived while no pass runs (it stays queued on disk). */
+  noteArrival(name: string, size: number): void {
+    const known = this.sizes.get(name);
+    if (known === undefined) {
+      this.count(name, size);
+    } else if (known === 0 && size > 0) {
+      // First seen by a listing, which does not stat.
+      this.sizes.set(name, size);
+      this.bytes += size;
+    }
+    this.update();
+  }
+
+  /** The message left the queue (delivered, or gone from the inbox). */
+  forget(name: string): void {
+    const size = this.sizes.get(name);
+    if (size === undefined) return;
+    this.sizes.delete(name);
+    this.files--;
+    this.bytes -= size;
+  }
+
+  /** Makes the figures match a fresh listing of the inbox's messages. */
+  resync(messages: string[]): void {
+    const present = new Set(messages);
+    for (const name of this.sizes.keys()) if (!present.has(name)) this.forget(name);
+    for (const name of messages) this.count(name, 0);
+  }
+
+  /** Writes or removes the full mark as the figures now require. */
+  update(): void {
+    const { maxFiles, maxBytes } = this.limits;
+    const over = this.files >= maxFiles || this.bytes >= maxBytes;
+    const under = this.files < maxFiles / 2 && this.bytes < maxBytes / 2;
+    const set = over && !this.full;
+    const clear = under && this.full;
+    if (!set && !clear) return;
+    try {
+      if (set) {
+        writeFileSync(this.mark, '');
+        this.full = true;
+        this.fullSince = Date.now();
+      } else {
+        rmSync(this.mark, { force: true });
+        this.full = false;
+        this.fullSince = null;
+      }
+    } catch {
+      // The inbox is going away; nothing to mark.
+    }
+  }
+}

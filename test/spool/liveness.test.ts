@@ -1,0 +1,53 @@
+/** Liveness (src/spool/liveness.ts): a holder is there while its process runs and its lock is fresh. */
+import assert from 'node:assert/strict';
+import { mkdirSync, rmSync, utimesSync } from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { INBOX_LOCK, OWNER_FILE } from '../../src/spool/layout';
+import { inboxAlive, pidAlive } from '../../src/spool/liveness';
+import { STALE_MS, deadPid, spoolPerTest } from './spool-fixture';
+
+describe('pid liveness', () => {
+  it('knows this process is alive and a free pid is not', () => {
+    assert.equal(pidAlive(process.pid), true);
+    assert.equal(pidAlive(deadPid()), false);
+  });
+
+  it('counts no pid that is not a positive integer (0 and -1 would signal a group)', () => {
+    for (const pid of [0, -1, 1.5, Number.NaN]) assert.equal(pidAlive(pid), false, String(pid));
+  });
+});
+
+describe('inbox liveness', () => {
+  const t = spoolPerTest('tfgw-live-');
+
+  it('holds an inbox alive while its owner runs and keeps the lock fresh', async () => {
+    const claim = await t().liveSession('alice');
+    assert.equal(await inboxAlive(claim.dir, STALE_MS), true);
+  });
+
+  it('holds an inbox dead once its owner process is gone, even with a fresh lock', async () => {
+    const claim = await t().deadSession('bob', deadPid());
+    assert.equal(await inboxAlive(claim.dir, STALE_MS), false);
+  });
+
+  it('holds an inbox dead without an owner record or without its lock', async () => {
+    const a = await t().liveSession('alice');
+    rmSync(path.join(a.dir, OWNER_FILE));
+    assert.equal(await inboxAlive(a.dir, STALE_MS), false, 'no owner record');
+    const b = await t().liveSession('bob');
+    await b.unlock();
+    assert.equal(await inboxAlive(b.dir, STALE_MS), false, 'no lock');
+  });
+
+  it('holds an inbox dead when its lock went stale (a reused pid, or an owner on another host)', async () => {
+    const claim = await t().liveSession('carol');
+    await claim.unlock();
+    // A lock left behind long ago, its owner's pid now someone else's (here: this process).
+    const lock = path.join(claim.dir, INBOX_LOCK);
+    mkdirSync(lock);
+    const old = new Date(Date.now() - 10 * STALE_MS);
+    utimesSync(lock, old, old);
+    assert.equal(await inboxAlive(claim.dir, STALE_MS), false);
+  });
+});
