@@ -37,6 +37,7 @@ export type Phase =
   | 'command'
   | 'gw-identity'
   | 'gw-claiming'
+  | 'gw-leaving'
   | 'gw-destination'
   | 'gw-message'
   | 'closed';
@@ -52,8 +53,12 @@ export interface SessionHost extends CommandContext {
   claimIdentity(identity: Buffer): void;
   /** A gateway message from this client for `destination`. */
   relay(destination: Buffer, message: Buffer): void;
-  /** The client left the gateway with -1. */
-  leaveGateway(): void;
+  /**
+   * The client left the gateway with -1. Return true to hold the command
+   * interface until `ServerSession.leftGateway` (the identity is being given up),
+   * so that whatever the client sends after its -1 is answered once it is gone.
+   */
+  leaveGateway(): boolean;
 }
 
 export class ServerSession {
@@ -107,6 +112,13 @@ export class ServerSession {
     this.pump();
   }
 
+  /** Completes a leave that `SessionHost.leaveGateway` held: the command interface goes on. */
+  leftGateway(): void {
+    if (this.state !== 'gw-leaving') return;
+    this.state = 'command';
+    this.pump();
+  }
+
   /** Marks the session closed without a reply (the socket went away). */
   abort(): void {
     this.state = 'closed';
@@ -140,7 +152,8 @@ export class ServerSession {
   }
 
   private pump(): void {
-    while (this.state !== 'closed' && this.state !== 'gw-claiming') {
+    // A claim or a leave in progress holds the client's next frames until it is done.
+    while (this.state !== 'closed' && this.state !== 'gw-claiming' && this.state !== 'gw-leaving') {
       const got = this.reader.next(this.limit());
       if (got.kind === 'partial') return;
       if (got.kind === 'oversized') {
@@ -210,7 +223,7 @@ export class ServerSession {
     switch (part.kind) {
       case 'leave':
         this.state = 'command';
-        this.host.leaveGateway();
+        if (this.host.leaveGateway()) this.state = 'gw-leaving';
         return;
       case 'reserved':
         return;

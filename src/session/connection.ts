@@ -230,17 +230,19 @@ export class Connection {
    * Leaves the gateway (the client's -1, or the connection ending): deliveries stop
    * at once, the identity and its inbox are given up in turn with other joins and leaves.
    */
-  private leaveGateway(): void {
+  private leaveGateway(): boolean {
     const mailbox = this.mailbox;
     this.mailbox = null;
-    if (!mailbox) return;
+    if (!mailbox) return false;
     const left = mailbox.leave();
     this.queueGateway(async () => {
       this.stats.peers = 0;
-      const undelivered = await left;
+      const undelivered = await left.finally(() => this.proto.leftGateway());
       this.stats.dropped['peer-left'] += undelivered;
       this.log.info('left gateway', { client: this.client, identity: displayIdentity(mailbox.identity), undelivered });
     });
+    // The client's next frames wait until the identity is given up (ServerSession.leftGateway).
+    return true;
   }
 
   private deliver(message: Buffer): boolean {

@@ -139,7 +139,10 @@ export class FakeGateway {
         setImmediate(() => this.claim(self(), identity));
       },
       relay: (destination, message) => this.relay(destination, message),
-      leaveGateway: () => this.release(self()),
+      leaveGateway: () => {
+        this.release(self());
+        return false;
+      },
     };
   }
 

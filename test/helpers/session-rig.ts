@@ -64,6 +64,7 @@ export class SessionRig {
       },
       leaveGateway: () => {
         this.leaves++;
+        return false;
       },
     };
     this.session = new ServerSession(

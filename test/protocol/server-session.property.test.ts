@@ -90,7 +90,11 @@ function step(rig: SessionRig, key: Buffer): void {
     rig.session.identityResult(OK);
     return;
   }
-  const next: Record<Exclude<Phase, 'closed' | 'gw-claiming'>, Buffer | string> = {
+  if (phase === 'gw-leaving') {
+    rig.session.leftGateway();
+    return;
+  }
+  const next: Record<Exclude<Phase, 'closed' | 'gw-claiming' | 'gw-leaving'>, Buffer | string> = {
     version: VERSION,
     key: Buffer.concat([Buffer.from('KEY:'), key]),
     hash: HASH,

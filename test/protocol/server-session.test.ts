@@ -18,6 +18,8 @@ class Harness {
   tx: StreamCipher | null = null;
   readonly session: ServerSession;
   claims: Buffer[] = [];
+  /** What the host answers to leaveGateway: true holds the command interface until leftGateway. */
+  holdLeave = false;
 
   constructor(options: Partial<{ hash: string; acceptDegenerateKeys: boolean }> = {}) {
     const host: SessionHost = {
@@ -34,7 +36,10 @@ class Harness {
         this.claims.push(identity);
       },
       relay: (d, m) => this.relayed.push([d.toString(), m]),
-      leaveGateway: () => this.events.push('leave'),
+      leaveGateway: () => {
+        this.events.push('leave');
+        return this.holdLeave;
+      },
     };
     this.session = new ServerSession(
       { version: '0.0', hash: options.hash ?? 'secret', acceptDegenerateKeys: options.acceptDegenerateKeys ?? false, handshakeFrameLimit: 4096 },
@@ -191,6 +196,25 @@ describe('server gateway loop', () => {
     h.session.identityResult(OK);
     assert.equal(h.reply(), OK);
     assert.deepEqual(h.relayed, [['bob', Buffer.from('early')]]);
+  });
+
+  it('answers what follows a -1 only once a held leave is done', () => {
+    const h = new Harness();
+    h.holdLeave = true;
+    h.handshake();
+    h.send('XS_GATEWAY');
+    h.reply();
+    h.send('alice');
+    h.session.identityResult(OK);
+    assert.equal(h.reply(), OK);
+    h.signal(-1);
+    h.send('ECHO after');
+    assert.deepEqual(h.events, ['leave']);
+    assert.equal(h.session.phase, 'gw-leaving');
+    assert.equal(h.reply(), null, 'the ECHO waits for the leave');
+    h.session.leftGateway();
+    assert.equal(h.reply(), 'after');
+    assert.equal(h.session.phase, 'command');
   });
 
   it('returns to commands after a refused identity', () => {
