@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # docs/CLIENT.md's examples (fences marked `js run`) run against a real tfgw serve, with
 # `tfgw` resolved to the built client as a package user's import of it would be, and print
-# what the `text output` fence after each one shows.
+# what the `text output` fence after each one shows; docs/api matches the declarations.
 source "$(dirname "$0")/lib.sh"
 
 DOC="$ROOT/docs/CLIENT.md"
@@ -46,5 +46,10 @@ for example in "$WORK"/doc/*.?js; do
   fi
   ok "example $name from docs/CLIENT.md runs and prints what the doc says"
 done
+
+# The API reference is generated from the client's declarations; it must be what they give today.
+(cd "$ROOT" && npx --no-install typedoc --out "$WORK/api" --logLevel Warn) >"$WORK/typedoc.out" 2>&1 || fail "typedoc runs: $(cat "$WORK/typedoc.out")"
+diff -r "$ROOT/docs/api" "$WORK/api" >"$WORK/api.diff" || fail "docs/api is current (npm run docs:api): $(head -20 "$WORK/api.diff")"
+ok "docs/api is what npm run docs:api generates from the declarations"
 
 echo "client-doc.sh: $PASSED passed, 0 failed"
