@@ -1,9 +1,19 @@
 /** `tfgw receive` (also `tfgw listen`): joins the gateway as an identity and prints what it receives. */
 import type { Command } from 'commander';
-import { type ClientFlags, type OutputFormat, addClientOptions, bytesArg, connectWith, formatMessage } from './client-options';
+import {
+  type BytesArg,
+  type ClientFlags,
+  type OutputFormat,
+  addClientOptions,
+  connectWith,
+  countArg,
+  formatMessage,
+  formatOption,
+  identityArg,
+} from './client-options';
 
 interface ReceiveFlags extends ClientFlags {
-  count?: string;
+  count?: number;
   format: OutputFormat;
 }
 
@@ -13,14 +23,14 @@ export function registerReceive(program: Command): void {
       .command('receive')
       .alias('listen')
       .description('join the gateway as <identity> and print each received message on its own line')
-      .argument('<identity>', 'identity to claim (hex:… or base64:… for raw bytes)')
-      .option('-n, --count <n>', 'leave after this many messages')
-      .option('-f, --format <format>', 'text, hex, base64 or json', 'text'),
-  ).action(async (identity: string, flags: ReceiveFlags) => {
-    const limit = flags.count === undefined ? Number.POSITIVE_INFINITY : Number(flags.count);
+      .argument('<identity>', 'identity to claim (hex:… or base64:… for raw bytes)', identityArg)
+      .option('-n, --count <n>', 'leave after this many messages', countArg)
+      .addOption(formatOption('how each message is printed')),
+  ).action(async (identity: BytesArg, flags: ReceiveFlags) => {
+    const limit = flags.count ?? Number.POSITIVE_INFINITY;
     const client = await connectWith(flags);
-    const peer = await client.enterGateway(bytesArg(identity));
-    process.stderr.write(`listening as ${identity}\n`);
+    const peer = await client.enterGateway(identity.bytes);
+    process.stderr.write(`listening as ${identity.text}\n`);
     let stopping = false;
     const stop = () => {
       if (stopping) return;

@@ -1,8 +1,9 @@
 /** `tfgw spool`: who is in the gateway and what is queued, read from the spool directory. */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { localDefault } from '../settings/table';
-import { SpoolLayout } from '../spool/layout';
+import { INBOXES, SpoolLayout } from '../spool/layout';
 import { viewSpool } from '../spool/view';
 
 export function registerSpool(program: Command): void {
@@ -13,6 +14,7 @@ export function registerSpool(program: Command): void {
     .option('--json', 'print JSON')
     .action((flags: { spool?: string; json?: boolean }) => {
       const root = path.resolve(flags.spool ?? localDefault('spool'));
+      checkSpoolDirectory(root);
       const view = viewSpool(new SpoolLayout(root));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
@@ -35,6 +37,18 @@ export function registerSpool(program: Command): void {
         process.stdout.write(`in transit: ${view.unlinkedInboxes} unlinked inboxes, ${view.temporaryFiles} temporary files\n`);
       }
     });
+}
+
+/** Listing a directory that is not a spool would report its files as identities. */
+function checkSpoolDirectory(root: string): void {
+  if (!isDirectory(root)) throw new Error(`no spool directory at ${root} (give the server's --spool or TFGW_SPOOL)`);
+  if (!isDirectory(path.join(root, INBOXES))) {
+    throw new Error(`${root} is not a tfgw spool: it has no ${INBOXES} directory (a tfgw serve with this spool creates one)`);
+  }
+}
+
+function isDirectory(file: string): boolean {
+  return statSync(file, { throwIfNoEntry: false })?.isDirectory() ?? false;
 }
 
 function printTable(header: string[], rows: string[][]): void {

@@ -32,8 +32,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 /**
  * Opens a connection and runs the connection sequence (version, session key,
  * hash). Resolves with a client in the command interface. A `FAILED` answer
- * rejects with `TfReplyError` carrying the code; a network failure, a protocol
- * violation or the timeout rejects with `TfConnectionError` (or the socket error).
+ * rejects with `TfReplyError` carrying the code; a network failure (such as a
+ * refused connection, with the socket error as `cause`), a protocol violation or
+ * the timeout rejects with `TfConnectionError`.
  */
 export async function connect(options: ConnectOptions): Promise<TfClient> {
   const sessionKey = drawSessionKey(options.keyLength ?? DEFAULT_KEY_LENGTH);
@@ -47,7 +48,7 @@ export async function connect(options: ConnectOptions): Promise<TfClient> {
     socket.destroy(new TfConnectionError(`connection sequence timed out after ${timeoutMs} ms`));
   }, timeoutMs);
   try {
-    await connected(socket);
+    await connected(socket, `${options.host}:${options.port}`);
     const ready = deferred<void>();
     const client = new TfClient(
       new Wire(socket),
@@ -64,11 +65,13 @@ export async function connect(options: ConnectOptions): Promise<TfClient> {
   }
 }
 
-function connected(socket: Socket): Promise<void> {
+/** Resolves once the TCP connection is up; a socket error becomes a `TfConnectionError` naming the address. */
+function connected(socket: Socket, address: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => {
+    const onError = (error: NodeJS.ErrnoException): void => {
       socket.off('connect', onConnect);
-      reject(error);
+      if (error instanceof TfConnectionError) reject(error);
+      else reject(new TfConnectionError(`cannot connect to ${address}: ${error.code ?? error.message}`, { cause: error }));
     };
     const onConnect = (): void => {
       socket.off('error', onError);
