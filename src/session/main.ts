@@ -22,7 +22,7 @@ import { acceptOne } from './accept';
 import { parseSessionArgv } from './argv';
 import { Connection } from './connection';
 import { Lifecycle } from './lifecycle';
-import { listenerPid, startRunRefresh } from './run-refresh';
+import { listenerPid, startRunRefresh, watchListener } from './run-refresh';
 import { RunPublisher } from './run-publisher';
 import { settleWhenQuiet } from './settle';
 
@@ -36,6 +36,8 @@ async function main(): Promise<void> {
   const privateKey = loadPrivateKey(settings.privateKeyFile);
   const stats = new ProcessCounters();
   const timers: NodeJS.Timeout[] = [];
+  const native = nativeSockets();
+  const listenFds = mode === 'accept' ? Array.from({ length: listenCount }, (_, i) => FIRST_FD + i) : [];
   const lifecycle = new Lifecycle({
     log,
     publishExiting: () => publisher.publish('exiting', null),
@@ -43,6 +45,9 @@ async function main(): Promise<void> {
       for (const timer of timers) clearInterval(timer);
       spool.outbox.dispose();
       process.exit(code);
+    },
+    releaseListeners: () => {
+      for (const fd of listenFds) native?.closeFd(fd);
     },
   });
   const publisher = new RunPublisher({
@@ -53,9 +58,9 @@ async function main(): Promise<void> {
     inboxDepth: () => lifecycle.serving?.inboxDepth ?? 0,
     log,
   });
-  const native = nativeSockets();
+  const parent = { lifecycle, listenerPid: listenerPid(), parentPid: () => process.ppid };
   timers.push(
-    startRunRefresh({ publisher, lifecycle, listenerPid: listenerPid(), parentPid: () => process.ppid }),
+    startRunRefresh({ publisher, ...parent }),
     settleWhenQuiet(
       () => stats.bytesIn + stats.bytesOut,
       () => native?.releaseMemory(),
@@ -74,7 +79,7 @@ async function main(): Promise<void> {
     return;
   }
   if (!native) throw new Error('accept mode needs the native socket helpers');
-  const listenFds = Array.from({ length: listenCount }, (_, i) => FIRST_FD + i);
+  timers.push(watchListener(parent));
   await acceptLoop(loop, () => acceptOne(native, listenFds), settings.recycleAfter);
 }
 
