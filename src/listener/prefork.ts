@@ -2,6 +2,10 @@
  * How many session processes the prefork model keeps waiting on the listening
  * sockets: enough spares started (a few at a time), surplus ones retired after a
  * burst, and one more started when connections sit unaccepted in a backlog.
+ * The pool grows as handshakes complete: processes whose connection is still in
+ * the connection sequence ('handshaking') count as waiting beyond the first
+ * `spareSessions` of them, so unauthenticated connections never make it start
+ * more than `spareSessions` processes beyond the spares.
  * Kept apart from the listener so the policy can be checked against a pool of
  * fake processes and a fake clock.
  */
@@ -48,7 +52,8 @@ export class PreforkPolicy {
   topUp(): void {
     const { pool, log } = this.options;
     const { spareSessions, maxSessions } = this.options.limits();
-    const waiting = () => pool.count('idle') + pool.count('starting');
+    const waiting = () =>
+      pool.count('idle') + pool.count('starting') + Math.max(0, pool.count('handshaking') - spareSessions);
     while (waiting() < spareSessions && pool.size < maxSessions && pool.count('starting') < MAX_STARTING) {
       if (pool.start('accept', this.options.listenFds, null) === null) break;
     }

@@ -16,12 +16,14 @@ import { Logger } from '../log/logger';
 import { nativeSockets } from '../native';
 import { loadPrivateKey } from '../settings/keys';
 import { Spool } from '../spool';
+import { PreauthRegistry } from '../spool/preauth';
 import { ProcessCounters } from '../spool/process-counters';
 import { type AcceptLoopOptions, acceptLoop, serveHandedOver } from './accept-loop';
 import { acceptOne } from './accept';
 import { parseSessionArgv } from './argv';
 import { Connection } from './connection';
 import { Lifecycle } from './lifecycle';
+import { PreauthGate } from './preauth';
 import { listenerPid, startRunRefresh, watchListener } from './run-refresh';
 import { RunPublisher } from './run-publisher';
 import { settleWhenQuiet } from './settle';
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     publisher,
     connect: (socket, procKey) => new Connection(socket, settings, privateKey, spool, log, stats, procKey),
     pid: process.pid,
+    preauth: new PreauthGate(new PreauthRegistry(settings.spool), settings, process.pid, stats, log),
   };
   if (mode === 'socket') {
     await serveHandedOver(loop, new Socket({ fd: FIRST_FD, readable: true, writable: true }));

@@ -65,6 +65,8 @@ export class FakeConnection {
   readonly shutdowns: string[] = [];
   started = false;
   inboxDepth = 0;
+  beforeHash = true;
+  onAuthenticated: () => void = () => {};
   private resolveDone: (reason: string) => void = () => {};
   readonly done = new Promise<string>((resolve) => {
     this.resolveDone = resolve;
