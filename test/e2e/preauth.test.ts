@@ -50,16 +50,9 @@ describe('a pre-authentication flood from one address', () => {
       const batch = await Promise.all(Array.from({ length: 50 }, () => openSilent(server.port)));
       flood.push(...batch);
     }
+    const { port, publicKey, hash } = server;
     const started = Date.now();
-    const client = await connect({
-      host: '127.0.0.1',
-      port: server.port,
-      version: '0.0',
-      publicKey: server.publicKey,
-      hash: server.hash,
-      localAddress: '127.0.0.2',
-      timeoutMs: 5000,
-    });
+    const client = await connect({ host: '127.0.0.1', port, version: '0.0', publicKey, hash, localAddress: '127.0.0.2', timeoutMs: 5000 });
     const took = Date.now() - started;
     client.close();
     assert.ok(took < 2000, `connection sequence took ${took} ms`);
