@@ -24,6 +24,8 @@ export interface ConnectOptions {
   keyLength?: number;
   /** Limit for the TCP connect and the whole connection sequence (default 10000 ms). */
   timeoutMs?: number;
+  /** The local address to connect from (default: the system picks). */
+  localAddress?: string;
 }
 
 export const DEFAULT_KEY_LENGTH = 32;
@@ -42,7 +44,7 @@ export async function connect(options: ConnectOptions): Promise<TfClient> {
   const sealedKey = sealSessionKey(sessionKey, options.publicKey);
   const timeoutMs = options.timeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
 
-  const socket = connectSocket({ host: options.host, port: options.port });
+  const socket = connectSocket({ host: options.host, port: options.port, localAddress: options.localAddress });
   socket.setNoDelay(true);
   const timer = setTimeout(() => {
     socket.destroy(new TfConnectionError(`connection sequence timed out after ${timeoutMs} ms`));

@@ -41,7 +41,7 @@ export function gather(
   for (const pid of pids) {
     const record = readRunRecord(layout.runFile(pid));
     if (!record) continue;
-    if (record.state === 'busy') snapshot.busy++;
+    if (record.state === 'busy' || record.state === 'handshaking') snapshot.busy++;
     else if (record.state === 'idle') snapshot.idle++;
     addStats(totals, record.stats);
     const depth = record.stats.inboxDepth ?? 0;
@@ -78,6 +78,9 @@ export function prometheusText(s: Snapshot): string {
     ]),
     metric('tfgw_protocol_violations_total', 'counter', 'Connections closed for breaking the protocol.', [
       ['', t.violations],
+    ]),
+    metric('tfgw_preauth_refused_total', 'counter', 'Connections closed at once: too many unauthenticated from their address.', [
+      ['', t.preauthRefused],
     ]),
     metric('tfgw_rate_limited_total', 'counter', 'Times a connection was paused by the inbound rate limit.', [
       ['', t.rateLimited],

@@ -10,6 +10,7 @@ import type { Spool } from '../spool';
 import type { Logger } from '../log/logger';
 import { type RunState, readRunRecord } from '../spool/run-record';
 import type { SessionSettings } from '../settings/session-settings';
+import { PreauthRegistry } from '../spool/preauth';
 import { ProcessCounters, addStats } from '../spool/process-counters';
 import type { SessionMode } from '../session/argv';
 import { type SessionChild, type SpawnSession, sessionSpawner } from './spawn';
@@ -196,6 +197,7 @@ export class SessionPool {
       code,
       signal,
     });
+    this.forgetPreauth();
     const last = readRunRecord(this.spool.layout.runFile(pid));
     if (last) addStats(this.retired, last.stats);
     const job = this.spool.janitor
@@ -208,6 +210,15 @@ export class SessionPool {
     this.reaping.add(job);
     void job.finally(() => this.reaping.delete(job));
     this.onChange();
+  }
+
+  /** A process that died unauthenticated leaves its `.preauth` entry: drop the entries of dead processes. */
+  private forgetPreauth(): void {
+    try {
+      new PreauthRegistry(this.spool.layout.root).sweepDead();
+    } catch (err) {
+      this.log.warn('pre-authentication entries not swept', { error: (err as Error).message });
+    }
   }
 
   /**

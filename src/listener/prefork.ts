@@ -2,6 +2,12 @@
  * How many session processes the prefork model keeps waiting on the listening
  * sockets: enough spares started (a few at a time), surplus ones retired after a
  * burst, and one more started when connections sit unaccepted in a backlog.
+ * The pool grows as handshakes complete: processes whose connection is still in
+ * the connection sequence ('handshaking') count as waiting beyond the first
+ * `preauthPerAddress + spareSessions` of them. One address flooding holds at
+ * most `preauthPerAddress` processes (the sessions refuse the rest), so the
+ * spares stay free for other clients; many addresses flooding make the pool
+ * start at most that many processes for connections that have not authenticated.
  * Kept apart from the listener so the policy can be checked against a pool of
  * fake processes and a fake clock.
  */
@@ -20,6 +26,8 @@ const LIMIT_LOG_EVERY_MS = 10_000;
 export interface PreforkLimits {
   spareSessions: number;
   maxSessions: number;
+  /** The sessions' cap per address on unauthenticated connections (absent: 0). */
+  preauthPerAddress?: number;
 }
 
 export interface PreforkOptions {
@@ -47,8 +55,10 @@ export class PreforkPolicy {
   /** Keeps enough session processes waiting, within the session limit. */
   topUp(): void {
     const { pool, log } = this.options;
-    const { spareSessions, maxSessions } = this.options.limits();
-    const waiting = () => pool.count('idle') + pool.count('starting');
+    const { spareSessions, maxSessions, preauthPerAddress = 0 } = this.options.limits();
+    const handshakingAllowed = preauthPerAddress + spareSessions;
+    const waiting = () =>
+      pool.count('idle') + pool.count('starting') + Math.max(0, pool.count('handshaking') - handshakingAllowed);
     while (waiting() < spareSessions && pool.size < maxSessions && pool.count('starting') < MAX_STARTING) {
       if (pool.start('accept', this.options.listenFds, null) === null) break;
     }

@@ -7,12 +7,14 @@
  */
 import type { Socket } from 'node:net';
 import type { Lifecycle, Served } from './lifecycle';
+import type { Handshaking, PreauthGate } from './preauth';
 import type { RunPublisher } from './run-publisher';
 
 /** What the loop needs of a connection (session/connection.ts). */
-export interface ServedConnection extends Served {
+export interface ServedConnection extends Served, Handshaking {
   readonly client: string;
   readonly done: Promise<unknown>;
+  onAuthenticated: () => void;
   start(): void;
 }
 
@@ -22,6 +24,8 @@ export interface AcceptLoopOptions {
   /** Makes the connection for `socket` under the session key `procKey`. */
   connect: (socket: Socket, procKey: string) => ServedConnection;
   pid: number;
+  /** The pre-authentication limits; absent: none. */
+  preauth?: PreauthGate;
   now?: () => number;
 }
 
@@ -33,15 +37,27 @@ export function processKey(pid: number, n: number, nowMs: number): string {
   return `/${Math.floor(nowMs / 1000)}${pid}${n > 1 ? `-${n}` : ''}`;
 }
 
-/** Serves one connection to its end, publishing 'busy' while it lasts. */
+/**
+ * Serves one connection to its end, publishing 'handshaking' until the
+ * connection sequence completes and 'busy' after. A connection over its
+ * address's pre-authentication cap is closed at once and not counted.
+ */
 export async function serveOne(options: AcceptLoopOptions, socket: Socket): Promise<void> {
-  const { lifecycle, publisher } = options;
+  const { lifecycle, publisher, preauth } = options;
+  const ticket = preauth ? preauth.admit(socket) : undefined;
+  if (ticket === null) return;
   const n = publisher.countConnection();
   const connection = options.connect(socket, processKey(options.pid, n, (options.now ?? Date.now)()));
   lifecycle.serving = connection;
-  publisher.publish('busy', connection.client);
+  publisher.publish(preauth ? 'handshaking' : 'busy', connection.client);
+  connection.onAuthenticated = () => {
+    ticket?.release();
+    publisher.publish('busy', connection.client);
+  };
+  if (preauth) ticket?.guard(connection, preauth.keyExchangeTimeoutMs);
   connection.start();
   await connection.done;
+  ticket?.release();
   lifecycle.serving = null;
 }
 

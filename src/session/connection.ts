@@ -45,6 +45,8 @@ export class Connection {
   private slowTimer: NodeJS.Timeout | null = null;
   private endReason = 'client closed the connection';
   readonly done: Promise<string>;
+  /** Called once the connection sequence completes (the pre-authentication count, the run record). */
+  onAuthenticated: () => void = () => {};
   private finish!: (reason: string) => void;
 
   constructor(
@@ -110,6 +112,11 @@ export class Connection {
     this.abort(reason);
   }
 
+  /** True while the version or key step is not done (see session/preauth.ts). */
+  get beforeHash(): boolean {
+    return this.proto.phase === 'version' || this.proto.phase === 'key';
+  }
+
   get inGateway(): boolean {
     return this.mailbox !== null;
   }
@@ -130,6 +137,7 @@ export class Connection {
       clearTimeout(this.handshakeTimer);
       this.handshakeTimer = null;
       this.stats.handshakesOk++;
+      this.onAuthenticated();
     }
     this.input.received(chunk.length);
   }

@@ -5,6 +5,10 @@
  * the listener gone, and a crash. All of them end in `finish`, which publishes
  * 'exiting' and exits, once; a crash exits with 70 without writing its record
  * (the listener reaps the process and clears its inbox).
+ * Whatever stops the taking of connections also gives back the listening
+ * sockets at once (`releaseListeners`): a process that keeps them after its
+ * listener died would hold the port, and new clients would queue in a backlog
+ * nobody accepts from.
  */
 import type { Logger } from '../log/logger';
 
@@ -24,6 +28,8 @@ export interface LifecycleOptions {
   publishExiting: () => void;
   /** Clears timers and releases what the process holds, then ends it (process.exit). */
   exit: (code: number) => void;
+  /** Closes the listening descriptors this process holds (accept mode); called once, when it stops accepting. */
+  releaseListeners?: () => void;
 }
 
 /** The process-wide events the lifecycle listens to (process itself, or a stand-in in tests). */
@@ -40,6 +46,7 @@ export class Lifecycle {
   /** The connection being served, if any. */
   serving: Served | null = null;
   private ended = false;
+  private released = false;
 
   constructor(private readonly options: LifecycleOptions) {}
 
@@ -62,12 +69,14 @@ export class Lifecycle {
 
   stop(): void {
     this.stopping = true;
+    this.releaseListeners();
     if (this.serving) this.serving.shutdown('server shutting down');
     else this.finish(0);
   }
 
   retire(): void {
     this.retiring = true;
+    this.releaseListeners();
     if (!this.serving) this.finish(0);
   }
 
@@ -79,6 +88,12 @@ export class Lifecycle {
     if (this.retiring) return;
     this.options.log.warn('listener gone; taking no more connections');
     this.retire();
+  }
+
+  private releaseListeners(): void {
+    if (this.released) return;
+    this.released = true;
+    this.options.releaseListeners?.();
   }
 
   crash(err: Error): void {

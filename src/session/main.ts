@@ -16,13 +16,15 @@ import { Logger } from '../log/logger';
 import { nativeSockets } from '../native';
 import { loadPrivateKey } from '../settings/keys';
 import { Spool } from '../spool';
+import { PreauthRegistry } from '../spool/preauth';
 import { ProcessCounters } from '../spool/process-counters';
 import { type AcceptLoopOptions, acceptLoop, serveHandedOver } from './accept-loop';
 import { acceptOne } from './accept';
 import { parseSessionArgv } from './argv';
 import { Connection } from './connection';
 import { Lifecycle } from './lifecycle';
-import { listenerPid, startRunRefresh } from './run-refresh';
+import { PreauthGate } from './preauth';
+import { listenerPid, startRunRefresh, watchListener } from './run-refresh';
 import { RunPublisher } from './run-publisher';
 import { settleWhenQuiet } from './settle';
 
@@ -36,6 +38,8 @@ async function main(): Promise<void> {
   const privateKey = loadPrivateKey(settings.privateKeyFile);
   const stats = new ProcessCounters();
   const timers: NodeJS.Timeout[] = [];
+  const native = nativeSockets();
+  const listenFds = mode === 'accept' ? Array.from({ length: listenCount }, (_, i) => FIRST_FD + i) : [];
   const lifecycle = new Lifecycle({
     log,
     publishExiting: () => publisher.publish('exiting', null),
@@ -43,6 +47,9 @@ async function main(): Promise<void> {
       for (const timer of timers) clearInterval(timer);
       spool.outbox.dispose();
       process.exit(code);
+    },
+    releaseListeners: () => {
+      for (const fd of listenFds) native?.closeFd(fd);
     },
   });
   const publisher = new RunPublisher({
@@ -53,9 +60,9 @@ async function main(): Promise<void> {
     inboxDepth: () => lifecycle.serving?.inboxDepth ?? 0,
     log,
   });
-  const native = nativeSockets();
+  const parent = { lifecycle, listenerPid: listenerPid(), parentPid: () => process.ppid };
   timers.push(
-    startRunRefresh({ publisher, lifecycle, listenerPid: listenerPid(), parentPid: () => process.ppid }),
+    startRunRefresh({ publisher, ...parent }),
     settleWhenQuiet(
       () => stats.bytesIn + stats.bytesOut,
       () => native?.releaseMemory(),
@@ -68,13 +75,14 @@ async function main(): Promise<void> {
     publisher,
     connect: (socket, procKey) => new Connection(socket, settings, privateKey, spool, log, stats, procKey),
     pid: process.pid,
+    preauth: new PreauthGate(new PreauthRegistry(settings.spool), settings, process.pid, stats, log),
   };
   if (mode === 'socket') {
     await serveHandedOver(loop, new Socket({ fd: FIRST_FD, readable: true, writable: true }));
     return;
   }
   if (!native) throw new Error('accept mode needs the native socket helpers');
-  const listenFds = Array.from({ length: listenCount }, (_, i) => FIRST_FD + i);
+  timers.push(watchListener(parent));
   await acceptLoop(loop, () => acceptOne(native, listenFds), settings.recycleAfter);
 }
 

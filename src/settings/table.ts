@@ -109,6 +109,14 @@ export const SETTINGS = {
     default: 10_000, parse: int(100, 3_600_000), live: true, session: true,
     flag: '--handshake-timeout <ms>', help: 'time allowed for the connection sequence (default {default})',
   }),
+  keyExchangeTimeoutMs: setting({
+    default: 3000, parse: int(100, 3_600_000), live: true, session: true,
+    help: 'time allowed for the version and key steps of the connection sequence (default {default})',
+  }),
+  preauthPerAddress: setting({
+    default: 16, parse: int(1, 100_000), live: true, session: true,
+    help: 'most connections from one source address still in the connection sequence; more are closed at once (default {default})',
+  }),
   handshakeFrameLimit: setting({
     default: 4096, parse: int(256, 524_288), live: true, session: true,
     help: 'largest frame accepted during the connection sequence (version, key, hash), in bytes',

@@ -8,6 +8,8 @@ export class ProcessCounters {
   handshakesOk = 0;
   handshakesFailed = 0;
   violations = 0;
+  /** Connections closed at once: their address had too many unauthenticated ones. */
+  preauthRefused = 0;
   /** Times reading was paused by the inbound rate limit. */
   rateLimited = 0;
   /** Clients disconnected because their inbox stayed full. */
@@ -39,6 +41,7 @@ export function addStats(into: ProcessCounters, from: ProcessCounters): void {
   into.handshakesOk += from.handshakesOk ?? 0;
   into.handshakesFailed += from.handshakesFailed ?? 0;
   into.violations += from.violations ?? 0;
+  into.preauthRefused += from.preauthRefused ?? 0;
   into.rateLimited += from.rateLimited ?? 0;
   into.slowReceivers += from.slowReceivers ?? 0;
   into.bytesIn += from.bytesIn ?? 0;

@@ -8,7 +8,8 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ProcessCounters } from './process-counters';
 
-export type RunState = 'idle' | 'busy' | 'exiting';
+/** 'handshaking': serving a connection still in the connection sequence (the pool does not grow for those). */
+export type RunState = 'idle' | 'handshaking' | 'busy' | 'exiting';
 
 export interface RunRecord {
   pid: number;

@@ -14,7 +14,7 @@ describe('PreforkPolicy', () => {
     const { pool, children } = fakePool(spool, clock, log);
     let backlog = false;
     const policy = new PreforkPolicy({ pool, limits: () => limits, listenFds: [7, 8], backlogWaiting: () => backlog, log, now: clock.now });
-    const report = (pid: number, state: 'idle' | 'busy') => {
+    const report = (pid: number, state: 'idle' | 'busy' | 'handshaking') => {
       writeRecord(spool, pid, state);
       pool.refreshAll();
     };
@@ -83,5 +83,19 @@ describe('PreforkPolicy', () => {
     clock.advance(5000);
     policy.checkBacklog();
     assert.equal(pool.size, 2, 'the count starts again after a check without a backlog');
+  });
+
+  it('grows for unauthenticated connections only up to preauthPerAddress + spareSessions of them', () => {
+    const { pool, policy, report } = rig({ spareSessions: 2, maxSessions: 100, preauthPerAddress: 3 });
+    for (let round = 0; round < 20; round++) {
+      policy.topUp();
+      for (const pid of pool.pids()) report(pid, 'handshaking');
+    }
+    assert.equal(pool.count('handshaking'), 7, 'allowed 5, then as many as the spares, all taken');
+    policy.topUp();
+    assert.equal(pool.size, 7, 'no more processes while they all handshake');
+    report(pool.pids()[0], 'busy');
+    policy.topUp();
+    assert.ok(pool.size > 7, 'a completed handshake lets the pool grow');
   });
 });

@@ -2,6 +2,9 @@ import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { type AcceptLoopOptions, acceptLoop, processKey, serveHandedOver } from '../../src/session/accept-loop';
+import { Logger } from '../../src/log/logger';
+import { PreauthGate } from '../../src/session/preauth';
+import { PreauthRegistry } from '../../src/spool/preauth';
 import { FakeConnection, type Rig, sessionRig } from './fakes';
 
 /** Lets pending promise callbacks run. */
@@ -91,5 +94,26 @@ describe('accept loop', () => {
     assert.deepEqual(connections[0].shutdowns, ['server shutting down']);
     assert.deepEqual(rig.exits, [0]);
     assert.equal(rig.lifecycle.serving, null);
+  });
+
+  it('with pre-authentication limits: handshaking until authenticated, then busy; over the cap: closed, not counted', async () => {
+    const registry = new PreauthRegistry(rig.spool.layout.root);
+    const limits = { preauthPerAddress: 1, keyExchangeTimeoutMs: 60_000 };
+    options.preauth = new PreauthGate(registry, limits, 4242, rig.stats, new Logger('error', 'text', 'test'));
+    const socket = { remoteAddress: '10.0.0.9', destroy: () => {} } as unknown as Socket;
+    const served = serveHandedOver(options, socket);
+    await tick();
+    assert.equal(rig.written()?.state, 'handshaking');
+    assert.equal(registry.count('10.0.0.9'), 1);
+    registry.enter('10.0.0.9', 1, 5);
+    assert.equal(registry.enter('10.0.0.9', 2, 1), false, 'the address is at its cap');
+    connections[0].onAuthenticated();
+    assert.equal(rig.written()?.state, 'busy');
+    assert.equal(registry.count('10.0.0.9'), 1, 'its place is given back');
+    const other = new PreauthGate(registry, limits, 4343, rig.stats, new Logger('error', 'text', 'test'));
+    assert.equal(other.admit(socket), null);
+    assert.equal(rig.stats.preauthRefused, 1);
+    connections[0].end('done');
+    await served;
   });
 });

@@ -33,6 +33,8 @@ export interface Rig {
   exits: number[];
   logLines: string[];
   clock: { ms: number };
+  /** Times the lifecycle gave back the listening sockets. */
+  released: { count: number };
   /** The record as written to the spool now. */
   written: () => ReturnType<typeof readRunRecord>;
   remove: () => void;
@@ -48,8 +50,14 @@ export function sessionRig(depth = () => 0): Rig {
   const clock = { ms: 5_000_000 };
   const file = spool.layout.runFile(4242);
   const publisher = new RunPublisher({ file, pid: 4242, stats, remakeSpool: () => spool.init(), inboxDepth: depth, log, now: () => clock.ms });
-  const lifecycle = new Lifecycle({ log, publishExiting: () => publisher.publish('exiting', null), exit: (code) => exits.push(code) });
-  return { spool, publisher, lifecycle, stats, exits, logLines, clock, written: () => readRunRecord(file), remove };
+  const released = { count: 0 };
+  const lifecycle = new Lifecycle({
+    log,
+    publishExiting: () => publisher.publish('exiting', null),
+    exit: (code) => exits.push(code),
+    releaseListeners: () => released.count++,
+  });
+  return { spool, publisher, lifecycle, stats, exits, logLines, clock, released, written: () => readRunRecord(file), remove };
 }
 
 /** A connection that records shutdowns and ends when the test says. */
@@ -57,6 +65,8 @@ export class FakeConnection {
   readonly shutdowns: string[] = [];
   started = false;
   inboxDepth = 0;
+  beforeHash = true;
+  onAuthenticated: () => void = () => {};
   private resolveDone: (reason: string) => void = () => {};
   readonly done = new Promise<string>((resolve) => {
     this.resolveDone = resolve;

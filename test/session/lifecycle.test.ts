@@ -73,4 +73,22 @@ describe('Lifecycle', () => {
     assert.deepEqual(rig.exits, [0]);
     assert.equal(rig.written(), null, "'exiting' is not published again");
   });
+
+  it('gives the listening sockets back once it stops accepting, while the connection is still served', () => {
+    const connection = new FakeConnection('c', '/k');
+    rig.lifecycle.serving = connection;
+    assert.equal(rig.released.count, 0);
+    rig.lifecycle.listenerGone();
+    assert.equal(rig.released.count, 1);
+    assert.deepEqual(rig.exits, []);
+    rig.lifecycle.stop();
+    rig.lifecycle.retire();
+    assert.equal(rig.released.count, 1);
+  });
+
+  it('gives the listening sockets back on stop', () => {
+    rig.lifecycle.serving = new FakeConnection('c', '/k');
+    rig.lifecycle.stop();
+    assert.equal(rig.released.count, 1);
+  });
 });

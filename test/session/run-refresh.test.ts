@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { listenerPid, refreshTick } from '../../src/session/run-refresh';
+import { listenerPid, refreshTick, watchListener } from '../../src/session/run-refresh';
 import { FakeConnection, type Rig, sessionRig } from './fakes';
 
 describe('run record refresh tick', () => {
@@ -36,5 +36,20 @@ describe('run record refresh tick', () => {
   it('takes the listener pid from TFGW_LISTENER_PID, else the parent', () => {
     assert.equal(listenerPid({ TFGW_LISTENER_PID: '321' }, 5), 321);
     assert.equal(listenerPid({}, 5), 5);
+  });
+
+  it('watchListener notices a listener gone at once, before any tick, and gives the port back', () => {
+    rig.lifecycle.serving = new FakeConnection('c', '/k');
+    const timer = watchListener({ lifecycle: rig.lifecycle, listenerPid: 10, parentPid: () => 1 }, 60_000);
+    clearInterval(timer);
+    assert.equal(rig.released.count, 1);
+    assert.equal(rig.lifecycle.accepting, false);
+  });
+
+  it('watchListener leaves a process whose listener lives alone', () => {
+    const timer = watchListener({ lifecycle: rig.lifecycle, listenerPid: 10, parentPid: () => 10 }, 60_000);
+    clearInterval(timer);
+    assert.equal(rig.released.count, 0);
+    assert.equal(rig.lifecycle.accepting, true);
   });
 });

@@ -95,8 +95,9 @@ describe('live settings and session settings', () => {
       [...LIVE_SETTINGS].sort(),
       [
         'acceptDegenerateKeys', 'conflictPolicy', 'handshakeFrameLimit', 'handshakeTimeoutMs', 'idleTimeoutMs',
-        'inboxMaxBytes', 'inboxMaxFiles', 'logLevel', 'maxPeers', 'maxSessions', 'rateLimitBytes', 'recycleAfter',
-        'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spareSessions',
+        'inboxMaxBytes', 'inboxMaxFiles', 'keyExchangeTimeoutMs', 'logLevel', 'maxPeers', 'maxSessions',
+        'preauthPerAddress', 'rateLimitBytes', 'recycleAfter', 'shutdownDrainMs', 'slowReceiverTimeoutMs',
+        'spareSessions',
       ],
     );
   });
@@ -110,8 +111,8 @@ describe('live settings and session settings', () => {
       Object.keys(settings).sort(),
       [
         'acceptDegenerateKeys', 'conflictPolicy', 'handshakeFrameLimit', 'handshakeTimeoutMs', 'hash', 'idleTimeoutMs',
-        'inboxMaxBytes', 'inboxMaxFiles', 'logFormat', 'logLevel', 'maxPeers', 'privateKeyFile', 'proto',
-        'rateLimitBytes', 'recycleAfter', 'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spool', 'staleMs',
+        'inboxMaxBytes', 'inboxMaxFiles', 'keyExchangeTimeoutMs', 'logFormat', 'logLevel', 'maxPeers',
+        'preauthPerAddress', 'privateKeyFile', 'proto', 'rateLimitBytes', 'recycleAfter', 'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spool', 'staleMs',
       ],
     );
     assert.equal(settings.inboxMaxFiles, 7);

@@ -1,0 +1,88 @@
+/**
+ * Connections that have not finished the connection sequence, counted per source
+ * address across session processes. Processes share nothing but the spool, so
+ * the count is a directory per address, `.preauth/<address>/`, holding one empty
+ * file per session process (`<pid>`) while its connection is unauthenticated.
+ * Entering writes the file first and counts second: two processes entering at
+ * once may both be refused, never both admitted past the cap.
+ */
+import { mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pidAlive } from './liveness';
+
+export const PREAUTH = '.preauth';
+
+/** One directory name per source address: IPv4-mapped IPv6 as plain IPv4, nothing a path could misread. */
+export function addressKey(address: string): string {
+  return encodeURIComponent(address.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, ''));
+}
+
+export class PreauthRegistry {
+  private readonly dir: string;
+
+  constructor(spoolRoot: string) {
+    this.dir = path.join(spoolRoot, PREAUTH);
+  }
+
+  /**
+   * Records `pid` as holding an unauthenticated connection from `address`;
+   * false (and nothing recorded) when that would make more than `cap`.
+   */
+  enter(address: string, pid: number, cap: number): boolean {
+    const dir = path.join(this.dir, addressKey(address));
+    const entry = path.join(dir, String(pid));
+    try {
+      writeFileSync(entry, '');
+    } catch {
+      // No directory yet, or the last leaver just removed it.
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      writeFileSync(entry, '');
+    }
+    if (readdirSync(dir).length <= cap) return true;
+    rmSync(entry, { force: true });
+    return false;
+  }
+
+  /** The connection of `pid` from `address` finished the sequence or ended. */
+  leave(address: string, pid: number): void {
+    const dir = path.join(this.dir, addressKey(address));
+    rmSync(path.join(dir, String(pid)), { force: true });
+    removeIfEmpty(dir);
+  }
+
+  /** Unauthenticated connections from `address` now. */
+  count(address: string): number {
+    return list(path.join(this.dir, addressKey(address))).length;
+  }
+
+  /** Removes the entries of processes that no longer exist (a crash, SIGKILL); returns how many. */
+  sweepDead(alive: (pid: number) => boolean = pidAlive): number {
+    let removed = 0;
+    for (const address of list(this.dir)) {
+      const dir = path.join(this.dir, address);
+      for (const pid of list(dir)) {
+        if (/^\d+$/.test(pid) && alive(Number(pid))) continue;
+        rmSync(path.join(dir, pid), { force: true });
+        removed++;
+      }
+      removeIfEmpty(dir);
+    }
+    return removed;
+  }
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+function removeIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // Not empty (another connection from the address) or already gone.
+  }
+}

@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { PREAUTH, PreauthRegistry, addressKey } from '../../src/spool/preauth';
+
+describe('PreauthRegistry', () => {
+  let root: string;
+  let registry: PreauthRegistry;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(os.tmpdir(), 'tfgw-preauth-'));
+    registry = new PreauthRegistry(root);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('admits up to the cap per address and refuses the next without recording it', () => {
+    assert.equal(registry.enter('10.0.0.1', 101, 2), true);
+    assert.equal(registry.enter('10.0.0.1', 102, 2), true);
+    assert.equal(registry.enter('10.0.0.1', 103, 2), false);
+    assert.equal(registry.count('10.0.0.1'), 2);
+    assert.equal(registry.enter('10.0.0.2', 104, 2), true, 'another address has its own count');
+  });
+
+  it('frees a place on leave and removes the empty address directory', () => {
+    registry.enter('10.0.0.1', 101, 1);
+    assert.equal(registry.enter('10.0.0.1', 102, 1), false);
+    registry.leave('10.0.0.1', 101);
+    assert.equal(existsSync(path.join(root, PREAUTH, '10.0.0.1')), false);
+    assert.equal(registry.enter('10.0.0.1', 102, 1), true);
+  });
+
+  it('counts an IPv4-mapped address as the IPv4 one and keeps IPv6 names safe', () => {
+    registry.enter('::ffff:127.0.0.1', 101, 1);
+    assert.equal(registry.enter('127.0.0.1', 102, 1), false);
+    assert.equal(addressKey('fe80::1%eth0'), 'fe80%3A%3A1%25eth0');
+  });
+
+  it('sweeps the entries of dead processes only', () => {
+    registry.enter('10.0.0.1', 101, 5);
+    registry.enter('10.0.0.1', 102, 5);
+    registry.enter('10.0.0.3', 103, 5);
+    assert.equal(
+      registry.sweepDead((pid) => pid === 102),
+      2,
+    );
+    assert.deepEqual(readdirSync(path.join(root, PREAUTH)), ['10.0.0.1']);
+    assert.equal(registry.count('10.0.0.1'), 1);
+  });
+});
