@@ -27,7 +27,7 @@ export async function serve(loaded: LoadedSettings, reloadConfig: () => ServerCo
   for (const warning of loaded.warnings) log.warn(warning);
   const identity = ensureServerIdentity(config.dataDir, config.key, config.hash);
   for (const file of identity.created) log.info('created', { file });
-  makeDirectory(config.spool, 'spool directory');
+  makeDirectory(config.spool, 'spool directory', 0o700);
   const listener = new Listener({ config, privateKeyFile: identity.privateKeyFile, hash: identity.hash, log });
   await listener.start();
   const bound = listener.addresses().map(formatAddress);
