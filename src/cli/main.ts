@@ -2,6 +2,7 @@
 /** The `tfgw` command line. */
 import { Command } from 'commander';
 import { registerBench } from './bench';
+import { registerConfig } from './config';
 import { registerKeygen } from './keygen';
 import { registerReceive } from './receive';
 import { registerPeer } from './peer';
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .version(require('../../../package.json').version as string)
     .showHelpAfterError();
   registerServe(program);
+  registerConfig(program);
   registerKeygen(program);
   registerPeer(program);
   registerSend(program);

@@ -3,34 +3,31 @@ import type { Command } from 'commander';
 import { Listener } from '../listener/listener';
 import { Logger } from '../log/logger';
 import { formatAddress } from '../settings/address';
-import { flagTexts, settingOptions } from '../settings/flags';
-import { ensureServerIdentity } from '../settings/keys';
-import { loadConfig } from '../settings/load';
+import { addServerOptions, settingsFromOptions } from '../settings/flags';
+import { ensureServerIdentity, makeDirectory } from '../settings/keys';
+import type { LoadedSettings } from '../settings/load';
 import type { ServerConfig } from '../settings/table';
-
-/** `--config` is listed right after this setting's flag, beside the other places files live. */
-const CONFIG_FLAG_AFTER = '--spool';
 
 export function registerServe(program: Command): void {
   const command = program
     .command('serve')
     .description('run the gateway server (no configuration needed: first start creates keys and a hash)');
-  for (const option of settingOptions()) {
-    command.addOption(option);
-    if (option.long === CONFIG_FLAG_AFTER) command.option('-c, --config <file>', 'JSON config file (also TFGW_CONFIG)');
-  }
-  command
-    .addHelpText('after', '\nEvery setting can also come from the config file or a TFGW_* variable (e.g. TFGW_MAX_SESSIONS);\nflags win over the environment, which wins over the file.')
+  addServerOptions(command)
+    .addHelpText('after', '\nEvery setting can also come from the config file or a TFGW_* variable (e.g. TFGW_MAX_SESSIONS);\nflags win over the environment, which wins over the file. `tfgw config` shows the result.')
     .action(async (flags: Record<string, unknown> & { config?: string }) => {
-      const load = () => loadConfig(flagTexts(flags), flags.config);
-      await serve(load(), load);
+      // Loading checks every value before anything is written (keys, data dir, spool).
+      const load = () => settingsFromOptions(flags);
+      await serve(load(), () => load().config);
     });
 }
 
-export async function serve(config: ServerConfig, reloadConfig: () => ServerConfig = () => config): Promise<void> {
+export async function serve(loaded: LoadedSettings, reloadConfig: () => ServerConfig = () => loaded.config): Promise<void> {
+  const { config } = loaded;
   const log = new Logger(config.logLevel, config.logFormat, 'listener');
+  for (const warning of loaded.warnings) log.warn(warning);
   const identity = ensureServerIdentity(config.dataDir, config.key, config.hash);
   for (const file of identity.created) log.info('created', { file });
+  makeDirectory(config.spool, 'spool directory', 0o700);
   const listener = new Listener({ config, privateKeyFile: identity.privateKeyFile, hash: identity.hash, log });
   await listener.start();
   const bound = listener.addresses().map(formatAddress);
@@ -58,7 +55,8 @@ export async function serve(config: ServerConfig, reloadConfig: () => ServerConf
   process.on('SIGHUP', () => {
     try {
       const { applied, needsRestart } = listener.reload(reloadConfig());
-      log.info('configuration reloaded', {
+      // At warn: a reload that raises the level to warn must still show that it happened.
+      log.warn('configuration reloaded', {
         applied: applied.join(' ') || 'nothing changed',
         ignored: needsRestart.length > 0 ? `${needsRestart.join(',')} (need a restart)` : undefined,
       });

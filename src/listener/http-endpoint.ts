@@ -1,7 +1,8 @@
 /** The listener's HTTP endpoint: `/metrics` (Prometheus) and `/healthz`. Off unless an address is set. */
 import { type Server, createServer } from 'node:http';
-import { parseListenAddress } from '../settings/address';
-import { type Snapshot, prometheusText } from './metrics';
+import { systemError } from '../log/system-error';
+import { formatAddress, parseListenAddress } from '../settings/address';
+import { type Snapshot, processSample, prometheusText } from './metrics';
 
 export interface Health {
   ok: boolean;
@@ -21,7 +22,7 @@ export async function startMetricsServer(
       return;
     }
     if (url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(prometheusText(snapshot()));
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(prometheusText(snapshot(), processSample()));
     } else if (url === '/healthz') {
       const h = health();
       res.writeHead(h.ok ? 200 : 503, { 'content-type': 'application/json' }).end(`${JSON.stringify(h)}\n`);
@@ -34,9 +35,10 @@ export async function startMetricsServer(
   server.requestTimeout = 5000;
   server.maxConnections = 64;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const failed = (err: Error) => reject(systemError('cannot listen for metrics on', formatAddress({ host, port }), err));
+    server.once('error', failed);
     server.listen({ host, port }, () => {
-      server.off('error', reject);
+      server.off('error', failed);
       resolve();
     });
   });

@@ -20,6 +20,7 @@ import { Spool } from '../spool';
 import { formatAddress, parseListenAddress } from '../settings/address';
 import { LIVE_SETTINGS, type ServerConfig } from '../settings/table';
 import type { Logger } from '../log/logger';
+import { errnoText, systemError } from '../log/system-error';
 import { gather } from './metrics';
 import { startMetricsServer } from './http-endpoint';
 import { type NativeSockets, nativeSockets } from '../native';
@@ -130,7 +131,7 @@ export class Listener {
   private async listenBare(native: NativeSockets, host: string, port: number): Promise<void> {
     const numeric = isIP(host) ? host : (await lookup(host)).address;
     const fd = native.listenTcp(numeric, port, 511, numeric === '::' ? 0 : 1);
-    if (fd < 0) throw new Error(`cannot listen on ${formatAddress({ host: numeric, port })}: errno ${-fd}`);
+    if (fd < 0) throw new Error(`cannot listen on ${formatAddress({ host: numeric, port })}: ${errnoText(fd)}`);
     this.listenFds.push(fd);
     this.bound.push({ host: numeric, port: native.localPort(fd) });
   }
@@ -139,9 +140,10 @@ export class Listener {
     const server = createServer({ pauseOnConnect: true }, (socket) => this.accept(socket));
     server.on('error', (err) => this.options.log.error('listener error', { address: text, error: err.message }));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      const failed = (err: Error) => reject(systemError('cannot listen on', formatAddress({ host, port }), err));
+      server.once('error', failed);
       server.listen({ host, port }, () => {
-        server.off('error', reject);
+        server.off('error', failed);
         resolve();
       });
     });

@@ -1,8 +1,11 @@
 /**
  * The numbers behind /metrics and /healthz, gathered from files only: the run
  * records that live session processes keep in the spool, the totals of the ones
- * that ended, and the spool's identity links. Formatting is Prometheus text.
+ * that ended, and the spool's identity links; plus the build and the listener's
+ * own process figures, named as prom-client's default metrics name them, so that
+ * existing dashboards apply. Formatting is Prometheus text.
  */
+import { readdirSync } from 'node:fs';
 import type { SpoolLayout } from '../spool/layout';
 import { readRunRecord } from '../spool/run-record';
 import { identityLinks } from '../spool/view';
@@ -52,6 +55,42 @@ export function gather(
   return snapshot;
 }
 
+/** The listener process's own figures, as prom-client's default metrics report them. */
+export interface ProcessSample {
+  version: string;
+  node: string;
+  cpuSeconds: number;
+  residentBytes: number;
+  startTimeSeconds: number;
+  /** Open descriptors; null where /proc is not there. */
+  openFds: number | null;
+  heapUsedBytes: number;
+  heapTotalBytes: number;
+}
+
+const VERSION = (require('../../../package.json') as { version: string }).version;
+
+/** This process's figures now. */
+export function processSample(): ProcessSample {
+  const cpu = process.cpuUsage();
+  const memory = process.memoryUsage();
+  let openFds: number | null = null;
+  try {
+    // Less the descriptor that reads the directory itself.
+    openFds = readdirSync('/proc/self/fd').length - 1;
+  } catch {}
+  return {
+    version: VERSION,
+    node: process.version,
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    residentBytes: memory.rss,
+    startTimeSeconds: Math.round(Date.now() / 1000 - process.uptime()),
+    openFds,
+    heapUsedBytes: memory.heapUsed,
+    heapTotalBytes: memory.heapTotal,
+  };
+}
+
 type Sample = [labels: string, value: number];
 
 function metric(name: string, type: 'counter' | 'gauge', help: string, samples: Sample[]): string {
@@ -60,7 +99,26 @@ function metric(name: string, type: 'counter' | 'gauge', help: string, samples: 
   return lines.join('\n');
 }
 
-export function prometheusText(s: Snapshot): string {
+/** The build and process metrics, in prom-client's names. */
+function processText(p: ProcessSample): string[] {
+  const label = (text: string) => JSON.stringify(text);
+  return [
+    metric('tfgw_build_info', 'gauge', 'The tfgw version and the Node.js version it runs on; always 1.', [
+      [`version=${label(p.version)},node=${label(p.node)}`, 1],
+    ]),
+    metric('process_cpu_seconds_total', 'counter', 'CPU time of the listener process, user and system, in seconds.', [['', p.cpuSeconds]]),
+    metric('process_resident_memory_bytes', 'gauge', 'Memory of the listener process held in RAM, in bytes.', [['', p.residentBytes]]),
+    metric('process_start_time_seconds', 'gauge', 'When the listener process started, in seconds since the Unix epoch.', [
+      ['', p.startTimeSeconds],
+    ]),
+    ...(p.openFds === null ? [] : [metric('process_open_fds', 'gauge', 'File descriptors the listener process holds open.', [['', p.openFds]])]),
+    metric('nodejs_heap_size_used_bytes', 'gauge', 'JavaScript heap in use in the listener process, in bytes.', [['', p.heapUsedBytes]]),
+    metric('nodejs_heap_size_total_bytes', 'gauge', 'JavaScript heap reserved by the listener process, in bytes.', [['', p.heapTotalBytes]]),
+  ];
+}
+
+/** The gateway's metrics, then (when given) the build and the listener process's own. */
+export function prometheusText(s: Snapshot, p?: ProcessSample): string {
   const t = s.totals;
   const reasons = Object.keys(t.dropped) as DropReason[];
   return `${[
@@ -111,5 +169,6 @@ export function prometheusText(s: Snapshot): string {
       ['direction="in"', t.bytesIn],
       ['direction="out"', t.bytesOut],
     ]),
+    ...(p ? processText(p) : []),
   ].join('\n')}\n`;
 }

@@ -3,8 +3,9 @@
  * registered from the table (spelling, help text) and read back as text for
  * `loadConfig`.
  */
-import { Option } from 'commander';
-import type { SettingTexts } from './load';
+import { type Command, Option } from 'commander';
+import { unknownVariableWarnings } from './environment';
+import { type LoadedSettings, type SettingTexts, loadSettings } from './load';
 import { SETTING_KEYS, type SettingKey, helpText, settingEntry } from './table';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -33,4 +34,30 @@ export function flagTexts(values: Record<string, unknown>): SettingTexts {
     out[key] = value === true ? 'true' : (value as string | string[]);
   }
   return out;
+}
+
+/** `--config` is listed right after this setting's flag, beside the other places files live. */
+const CONFIG_FLAG_AFTER = '--spool';
+
+/** The options shared by `tfgw serve` and `tfgw config`: every setting's flag, and `--config`. */
+export function addServerOptions(command: Command): Command {
+  for (const option of settingOptions()) {
+    command.addOption(option);
+    if (option.long === CONFIG_FLAG_AFTER) command.option('-c, --config <file>', 'JSON config file (also TFGW_CONFIG)');
+  }
+  return command;
+}
+
+/**
+ * The configuration that the parsed options of addServerOptions give, with the
+ * environment. When it does not load, the unknown-variable warnings are written
+ * first (to stderr, there is no logger yet): a misspelled variable may be why.
+ */
+export function settingsFromOptions(options: Record<string, unknown> & { config?: string }): LoadedSettings {
+  try {
+    return loadSettings(flagTexts(options), options.config);
+  } catch (err) {
+    for (const warning of unknownVariableWarnings(process.env)) process.stderr.write(`tfgw: warning: ${warning}\n`);
+    throw err;
+  }
 }

@@ -6,6 +6,7 @@
 import { type KeyObject, constants, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { systemError } from '../log/system-error';
 
 export interface KeyPairFiles {
   privateKey: string;
@@ -22,7 +23,13 @@ export function writeKeyPair(privateFile: string, publicFile: string): void {
 }
 
 export function loadPrivateKey(file: string): KeyObject {
-  const key = createPrivateKey(readFileSync(file));
+  let pem: Buffer;
+  try {
+    pem = readFileSync(file);
+  } catch (err) {
+    throw systemError('cannot read private key', file, err);
+  }
+  const key = createPrivateKey(pem);
   if (key.asymmetricKeyType !== 'rsa') throw new Error(`${file}: not an RSA private key`);
   const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
   if (bits !== 2048) throw new Error(`${file}: RSA key of ${bits} bits, TFProtocol uses 2048`);
@@ -51,20 +58,35 @@ export interface Identity {
   created: string[];
 }
 
+/** Creates `dir` (and its parents); an error names the directory, what it is for, and the system's reason. */
+export function makeDirectory(dir: string, what: string, mode?: number): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode });
+  } catch (err) {
+    throw systemError(`cannot create ${what}`, dir, err);
+  }
+}
+
 /**
  * Makes sure the data directory holds what a first start needs: a key pair (unless
- * a key file is configured) and a hash (unless one is configured).
+ * a key file is configured) and a hash (unless one is configured). A configured
+ * key file is read before anything is written.
  */
 export function ensureServerIdentity(dataDir: string, keyFile: string, hash: string): Identity {
   const created: string[] = [];
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const configuredKey = keyFile ? loadPrivateKey(keyFile) : null;
+  makeDirectory(dataDir, 'data directory', 0o700);
   const privateKeyFile = keyFile || path.join(dataDir, 'private.pem');
   const publicKeyFile = path.join(dataDir, 'public.pem');
   if (!keyFile && !existsSync(privateKeyFile)) {
-    writeKeyPair(privateKeyFile, publicKeyFile);
+    try {
+      writeKeyPair(privateKeyFile, publicKeyFile);
+    } catch (err) {
+      throw systemError('cannot write key pair in', dataDir, err);
+    }
     created.push(privateKeyFile, publicKeyFile);
   }
-  const key = loadPrivateKey(privateKeyFile);
+  const key = configuredKey ?? loadPrivateKey(privateKeyFile);
   const pem = publicPem(key);
   if (!existsSync(publicKeyFile) || readFileSync(publicKeyFile, 'utf8') !== pem) {
     writeFileSync(publicKeyFile, pem, { mode: 0o644 });

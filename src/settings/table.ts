@@ -16,10 +16,11 @@ import {
   LOG_LEVELS,
   PROCESS_MODELS,
   type Parser,
+  addresses,
   bool,
   int,
-  list,
   oneOf,
+  optionalAddress,
   str,
 } from './values';
 
@@ -54,7 +55,7 @@ const STATE = defaultStatePaths(process.env, PACKAGE_ROOT);
 
 export const SETTINGS = {
   listen: setting({
-    default: ['0.0.0.0:10346'], parse: list, live: false, session: false,
+    default: ['0.0.0.0:10346'], parse: addresses, live: false, session: false,
     flag: '-l, --listen <addr>', repeatable: true,
     help: 'address to listen on, host:port or [v6]:port (repeatable; default {default})',
   }),
@@ -164,7 +165,7 @@ export const SETTINGS = {
   }),
   /** Empty: off. */
   metricsListen: setting({
-    default: '', parse: str, live: false, session: false,
+    default: '', parse: optionalAddress, live: false, session: false,
     flag: '--metrics-listen <addr>', help: 'serve /metrics (Prometheus) and /healthz on host:port (default: off)',
   }),
 };

@@ -2,8 +2,10 @@
  * The kinds of values a setting takes: how each is read from text (an environment
  * variable, a flag's argument, a value of the config file) and checked, and the
  * enumerations other layers share (the spool's conflict policy, the logger's level
- * and format), declared here once.
+ * and format), declared here once. A parser's error says what it expected and
+ * quotes what it got; the loader adds where the value came from.
  */
+import { parseListenAddress } from './address';
 
 export const CONFLICT_POLICIES = ['takeover', 'refuse'] as const;
 export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
@@ -27,7 +29,7 @@ export function int(min: number, max: number): Parser<number> {
   return {
     one(text) {
       const n = Number(text);
-      if (!Number.isInteger(n) || n < min || n > max) throw new Error(`expected an integer in ${min}..${max}`);
+      if (!Number.isInteger(n) || n < min || n > max) throw new Error(`expected an integer in ${min}..${max}, got ${JSON.stringify(text)}`);
       return n;
     },
   };
@@ -36,7 +38,7 @@ export function int(min: number, max: number): Parser<number> {
 export function oneOf<const V extends string>(...values: readonly V[]): Parser<V> {
   return {
     one(text) {
-      if (!(values as readonly string[]).includes(text)) throw new Error(`expected one of ${values.join(', ')}`);
+      if (!(values as readonly string[]).includes(text)) throw new Error(`expected one of ${values.join(', ')}, got ${JSON.stringify(text)}`);
       return text as V;
     },
   };
@@ -48,7 +50,7 @@ export const bool: Parser<boolean> = {
   one(text) {
     if (/^(1|true|yes|on)$/i.test(text)) return true;
     if (/^(0|false|no|off)$/i.test(text)) return false;
-    throw new Error('expected true or false');
+    throw new Error(`expected true or false, got ${JSON.stringify(text)}`);
   },
 };
 
@@ -60,4 +62,23 @@ export const list: Parser<string[]> = {
       .map((s) => s.trim())
       .filter((s) => s.length > 0),
   many: (texts) => texts.flatMap((text) => list.one(text)),
+};
+
+/** Listening addresses (as `list`), each checked as `host:port` when read, not when first used. */
+export const addresses: Parser<string[]> = {
+  one: (text) => checked(list.one(text)),
+  many: (texts) => checked(list.many!(texts)),
+};
+
+function checked(items: string[]): string[] {
+  for (const item of items) parseListenAddress(item);
+  return items;
+}
+
+/** One listening address, or empty for off. */
+export const optionalAddress: Parser<string> = {
+  one(text) {
+    if (text !== '') parseListenAddress(text);
+    return text;
+  },
 };

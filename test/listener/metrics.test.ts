@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { type Snapshot, gather, prometheusText } from '../../src/listener/metrics';
+import { type ProcessSample, type Snapshot, gather, processSample, prometheusText } from '../../src/listener/metrics';
 import { ProcessCounters } from '../../src/spool/process-counters';
 import { metricValue } from '../helpers/http-get';
 import { writeRecord, spoolPerTest } from './fakes';
@@ -79,5 +79,42 @@ describe('metrics', () => {
       ['tfgw_session_processes_crashed_total', 1],
     ];
     for (const [sample, value] of expected) assert.equal(metricValue(text, sample), value, sample);
+    assert.doesNotMatch(text, /process_|tfgw_build_info/, 'no process metrics unless a process sample is given');
+  });
+
+  it('adds the build and the process metrics in prom-client names', () => {
+    const sample: ProcessSample = {
+      version: '1.2.3', node: 'v20.1.0', cpuSeconds: 1.5, residentBytes: 1000, startTimeSeconds: 1700000000,
+      openFds: 12, heapUsedBytes: 300, heapTotalBytes: 400,
+    };
+    const text = prometheusText(emptySnapshot(), sample);
+    assert.match(text, /# TYPE tfgw_build_info gauge\ntfgw_build_info\{version="1\.2\.3",node="v20\.1\.0"\} 1\n/);
+    const expected: [string, number][] = [
+      ['process_cpu_seconds_total', 1.5],
+      ['process_resident_memory_bytes', 1000],
+      ['process_start_time_seconds', 1700000000],
+      ['process_open_fds', 12],
+      ['nodejs_heap_size_used_bytes', 300],
+      ['nodejs_heap_size_total_bytes', 400],
+    ];
+    for (const [name, value] of expected) assert.equal(metricValue(text, name), value, name);
+    assert.match(text, /# TYPE process_cpu_seconds_total counter/);
+    assert.doesNotMatch(prometheusText(emptySnapshot(), { ...sample, openFds: null }), /process_open_fds/);
+  });
+
+  it('samples this process: its version, CPU, memory, start and descriptors', () => {
+    const p = processSample();
+    assert.equal(p.version, require('../../../package.json').version);
+    assert.equal(p.node, process.version);
+    assert.ok(p.cpuSeconds > 0 && p.residentBytes > 0 && p.heapUsedBytes > 0 && p.heapTotalBytes >= p.heapUsedBytes);
+    assert.ok(Math.abs(p.startTimeSeconds - (Date.now() / 1000 - process.uptime())) <= 1);
+    assert.ok(p.openFds !== null && p.openFds >= 3, 'stdin, stdout and stderr at least');
   });
 });
+
+function emptySnapshot(): Snapshot {
+  return {
+    idle: 0, busy: 0, peers: 0, inboxDepthTotal: 0, inboxDepthMax: 0, totals: new ProcessCounters(),
+    processesStarted: 0, processesCrashed: 0,
+  };
+}

@@ -13,11 +13,11 @@ describe('listen addresses', () => {
   });
 
   it('refuses what is not an address', () => {
-    assert.throws(() => parseListenAddress('host'), /^Error: bad listen address host$/);
-    assert.throws(() => parseListenAddress('::1:9000'), /bad listen address/);
-    assert.throws(() => parseListenAddress('host:port'), /bad listen address/);
-    assert.throws(() => parseListenAddress(''), /bad listen address/);
-    assert.throws(() => parseListenAddress('host:65536'), /^Error: bad port in host:65536$/);
+    assert.throws(() => parseListenAddress('host'), /^Error: bad address "host" \(expected host:port\)$/);
+    assert.throws(() => parseListenAddress('::1:9000'), /bad address/);
+    assert.throws(() => parseListenAddress('host:port'), /bad address/);
+    assert.throws(() => parseListenAddress(''), /bad address/);
+    assert.throws(() => parseListenAddress('host:65536'), /^Error: bad port in "host:65536" \(expected 0\.\.65535\)$/);
   });
 
   it('writes IPv6 hosts in brackets', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { fromEnv, fromFile, loadConfig } from '../../src/settings/load';
+import { fromEnv, fromFile, loadConfig, loadSettings } from '../../src/settings/load';
 import { SETTING_KEYS, defaultSettings, envName } from '../../src/settings/table';
 
 describe('loading the configuration', () => {
@@ -54,22 +54,67 @@ describe('loading the configuration', () => {
 
   it('refuses an unknown key of the config file', () => {
     const file = configFile({ maxSessions: 4, maxSesions: 4 });
-    assert.throws(() => loadConfig({}, file, {}), { message: `config file ${file}: unknown setting maxSesions` });
+    assert.throws(() => loadConfig({}, file, {}), {
+      message: `config file ${file}: unknown setting "maxSesions" — did you mean "maxSessions"?`,
+    });
     const inherited = configFile({ toString: 'x' });
-    assert.throws(() => fromFile(inherited), { message: `config file ${inherited}: unknown setting toString` });
+    assert.throws(() => fromFile(inherited), { message: `config file ${inherited}: unknown setting "toString"` });
   });
 
-  it('names the layer and the setting of a bad value', () => {
+  it('names where a bad value came from: the file and key, the variable, the flag as typed', () => {
     const file = configFile({ maxSessions: 0 });
-    assert.throws(() => loadConfig({}, file, {}), { message: `config file ${file}: maxSessions: expected an integer in 1..100000` });
+    assert.throws(() => loadConfig({}, file, {}), {
+      message: `config file ${file}, key "maxSessions": expected an integer in 1..100000, got "0"`,
+    });
     assert.throws(() => loadConfig({}, undefined, { TFGW_LOG_FORMAT: 'xml' }), {
-      message: 'environment logFormat: expected one of text, json',
+      message: 'TFGW_LOG_FORMAT: expected one of text, json, got "xml"',
+    });
+    assert.throws(() => loadConfig({}, undefined, { TFGW_MAX_PEERS: '-1' }), {
+      message: 'TFGW_MAX_PEERS: expected an integer in 1..100000, got "-1"',
     });
     assert.throws(() => loadConfig({ handshakeTimeoutMs: '5' }, undefined, {}), {
-      message: 'flag handshakeTimeoutMs: expected an integer in 100..3600000',
+      message: '--handshake-timeout: expected an integer in 100..3600000, got "5"',
+    });
+    assert.throws(() => loadConfig({ maxSessions: 'abc' }, undefined, {}), {
+      message: '--max-sessions: expected an integer in 1..100000, got "abc"',
     });
     const list = configFile({ maxPeers: [1, 2] });
-    assert.throws(() => loadConfig({}, list, {}), { message: `config file ${list}: maxPeers: expected a single value` });
+    assert.throws(() => loadConfig({}, list, {}), { message: `config file ${list}, key "maxPeers": expected a single value, got ["1","2"]` });
+  });
+
+  it('checks addresses when loading, naming the setting', () => {
+    assert.throws(() => loadConfig({ metricsListen: 'garbage' }, undefined, {}), {
+      message: '--metrics-listen: bad address "garbage" (expected host:port)',
+    });
+    assert.throws(() => loadConfig({ listen: ['127.0.0.1:1', '127.0.0.1:99999'] }, undefined, {}), {
+      message: '--listen: bad port in "127.0.0.1:99999" (expected 0..65535)',
+    });
+    assert.throws(() => loadConfig({}, undefined, { TFGW_METRICS_LISTEN: 'x:y' }), /^Error: TFGW_METRICS_LISTEN: bad address "x:y"/);
+    assert.equal(loadConfig({ metricsListen: '127.0.0.1:0' }, undefined, {}).metricsListen, '127.0.0.1:0');
+  });
+
+  it('names the file of a JSON syntax error, with its line and column', () => {
+    const file = path.join(dir, 'broken.json');
+    writeFileSync(file, '{\n  "maxPeers": 3,\n}\n');
+    assert.throws(() => loadConfig({}, file, {}), (err: Error) => {
+      assert.ok(err.message.startsWith(`config file ${file}: bad JSON: `), err.message);
+      assert.match(err.message, /\(line 3, column 1\)$/);
+      return true;
+    });
+    writeFileSync(file, '[1]');
+    assert.throws(() => loadConfig({}, file, {}), { message: `config file ${file}: expected a JSON object of settings` });
+    const missing = path.join(dir, 'missing.json');
+    assert.throws(() => loadConfig({}, missing, {}), { message: `cannot read config file ${missing}: ENOENT (no such file or directory)` });
+  });
+
+  it('tells where each value came from, and warns about unknown TFGW_* variables', () => {
+    const file = configFile({ maxPeers: 3, spareSessions: 2 });
+    const { sources, warnings } = loadSettings({ spareSessions: '5' }, file, { TFGW_MAX_SESIONS: '9', TFGW_PROCESS_MODEL: 'spawn' });
+    assert.deepEqual(sources.maxPeers, { kind: 'file', file });
+    assert.deepEqual(sources.spareSessions, { kind: 'flag' });
+    assert.deepEqual(sources.processModel, { kind: 'env' });
+    assert.deepEqual(sources.maxSessions, { kind: 'default' });
+    assert.deepEqual(warnings, ['unknown variable TFGW_MAX_SESIONS ignored — did you mean "TFGW_MAX_SESSIONS"?']);
   });
 
   it('makes paths absolute and needs a listen address', () => {
@@ -78,6 +123,6 @@ describe('loading the configuration', () => {
     assert.equal(config.spool, path.resolve('s'));
     assert.equal(config.key, path.resolve('k.pem'));
     assert.equal(loadConfig({}, undefined, {}).key, '', 'an empty key stays empty (generated on first start)');
-    assert.throws(() => loadConfig({ listen: ' , ' }, undefined, {}), { message: 'at least one listen address is needed' });
+    assert.throws(() => loadConfig({ listen: ' , ' }, undefined, {}), { message: '--listen: at least one listen address is needed' });
   });
 });

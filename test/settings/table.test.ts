@@ -34,6 +34,11 @@ describe('settings table', () => {
     assert.deepEqual(SETTINGS.listen.parse.one(' a:1 , ,b:2'), ['a:1', 'b:2']);
     assert.deepEqual(SETTINGS.listen.parse.many!(['a:1,b:2', 'c:3']), ['a:1', 'b:2', 'c:3']);
     assert.equal(SETTINGS.logLevel.parse.many, undefined, 'a single-valued setting takes no lists');
+    assert.throws(() => SETTINGS.maxSessions.parse.one('abc'), { message: 'expected an integer in 1..100000, got "abc"' });
+    assert.throws(() => SETTINGS.logFormat.parse.one('xml'), { message: 'expected one of text, json, got "xml"' });
+    assert.throws(() => SETTINGS.acceptDegenerateKeys.parse.one('maybe'), { message: 'expected true or false, got "maybe"' });
+    assert.throws(() => SETTINGS.listen.parse.many!(['a:1', 'b']), { message: 'bad address "b" (expected host:port)' });
+    assert.equal(SETTINGS.metricsListen.parse.one(''), '', 'an empty metrics address is off');
   });
 
   it('keeps the config object in table order, with fresh copies of the defaults', () => {
