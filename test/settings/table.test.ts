@@ -110,8 +110,9 @@ describe('live settings and session settings', () => {
       Object.keys(settings).sort(),
       [
         'acceptDegenerateKeys', 'conflictPolicy', 'handshakeFrameLimit', 'handshakeTimeoutMs', 'hash', 'idleTimeoutMs',
-        'inboxMaxBytes', 'inboxMaxFiles', 'logFormat', 'logLevel', 'maxPeers', 'privateKeyFile', 'proto',
-        'rateLimitBytes', 'recycleAfter', 'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spool', 'staleMs',
+        'inboxMaxBytes', 'inboxMaxFiles', 'logFormat', 'logLevel', 'maxPeers', 'pollIntervalMs', 'privateKeyFile',
+        'proto', 'rateLimitBytes', 'recycleAfter', 'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spool',
+        'staleMs', 'watchMode',
       ],
     );
     assert.equal(settings.inboxMaxFiles, 7);
