@@ -28,6 +28,7 @@ import { SessionPool } from './pool';
 import { PreforkPolicy } from './prefork';
 import { listenerHealth } from './health';
 import { sessionSettings } from '../settings/session-settings';
+import { checkInotifyBudget } from './inotify-budget';
 
 export interface ListenerOptions {
   config: ServerConfig;
@@ -90,6 +91,7 @@ export class Listener {
   async start(): Promise<void> {
     const { log, config } = this.options;
     this.spool.init();
+    checkInotifyBudget(config.maxPeers, log);
     await this.sweep('swept leftovers from an earlier run');
     this.sessions.watchRunRecords();
     for (const text of config.listen) {

@@ -146,6 +146,9 @@ export function prometheusText(s: Snapshot, p?: ProcessSample): string {
     metric('tfgw_slow_receivers_disconnected_total', 'counter', 'Clients disconnected because their inbox stayed full.', [
       ['', t.slowReceivers],
     ]),
+    metric('tfgw_watch_fallbacks_total', 'counter', 'Inbox watches that fell back to polling (no inotify left).', [
+      ['', t.watchFallbacks],
+    ]),
     metric('tfgw_gateway_peers', 'gauge', 'Identities in the gateway.', [['', s.peers]]),
     metric('tfgw_messages_relayed_total', 'counter', 'Messages queued into an inbox.', [['', t.sent]]),
     metric('tfgw_message_bytes_relayed_total', 'counter', 'Message bytes queued into an inbox.', [['', t.sentBytes]]),

@@ -19,6 +19,7 @@ import type { Spool } from '../spool';
 import { displayIdentity } from '../spool/identity-name';
 import { type Mailbox, type MailboxEvents, Membership } from '../spool/membership';
 import type { ProcessCounters } from '../spool/process-counters';
+import { describeFallback } from '../spool/watch';
 import { applyKeepalive } from './keepalive';
 import { ReadThrottle } from './read-throttle';
 import { refusalReply } from './refusal';
@@ -66,6 +67,9 @@ export class Connection {
       maxPeers: settings.maxPeers,
       conflictPolicy: settings.conflictPolicy,
       inboxLimits: { maxFiles: settings.inboxMaxFiles, maxBytes: settings.inboxMaxBytes },
+      watch: { mode: settings.watchMode, pollIntervalMs: settings.pollIntervalMs, onFallback: (reason) => {
+        if (stats.watchFallbacks++ === 0) log.warn('no inotify watch left: polling the inbox', describeFallback(reason));
+      } },
     });
     this.input = new ReadThrottle(
       socket,

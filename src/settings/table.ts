@@ -9,6 +9,7 @@
  * Adding a setting means adding an entry here and the code that uses it.
  */
 import path from 'node:path';
+import { WATCH_MODES } from '../spool/watch';
 import { defaultStatePaths } from './state-dir';
 import {
   CONFLICT_POLICIES,
@@ -133,6 +134,15 @@ export const SETTINGS = {
   staleMs: setting({
     default: 10_000, parse: int(2_000, 3_600_000), live: false, session: true,
     help: "a session whose claim's lock has not been refreshed this long is dead",
+  }),
+  watchMode: setting({
+    default: 'auto', parse: oneOf(...WATCH_MODES), live: false, session: true,
+    flag: '--watch-mode <mode>',
+    help: "inbox watch: 'auto' (inotify, polling when none is left), 'native' (refuse the identity without one) or 'poll'",
+  }),
+  pollIntervalMs: setting({
+    default: 200, parse: int(20, 60_000), live: false, session: true,
+    flag: '--poll-interval <ms>', help: 'how often a polled inbox is listed (default {default})',
   }),
   inboxMaxFiles: setting({
     default: 10_000, parse: int(1, 10_000_000), live: true, session: true,

@@ -18,7 +18,7 @@ import { sizeOf } from './fs-safe';
 import { InboxBound, type InboxLimits } from './inbox-bound';
 import { MessageFileReader } from './inbox-file';
 import { EVICTED_MARK, isMessageName } from './layout';
-import { type DirectoryWatch, watchDirectory } from './watch';
+import { type DirectoryWatch, type WatchOptions, watchDirectory } from './watch';
 
 export type { InboxLimits } from './inbox-bound';
 
@@ -76,6 +76,7 @@ export class InboxReader {
     readonly dir: string,
     private readonly sink: InboxSink,
     limits: InboxLimits,
+    private readonly watchOptions: WatchOptions = {},
   ) {
     this.prefix = `${dir}/`;
     this.bound = new InboxBound(dir, limits);
@@ -87,6 +88,7 @@ export class InboxReader {
       this.dir,
       (name) => this.onRaw(name),
       (error) => this.fail(error),
+      this.watchOptions,
     );
     return this.watch.ready;
   }

@@ -10,6 +10,7 @@ import type { SpoolLayout } from './layout';
 import { type InboxLimits, InboxReader, type InboxSink } from './inbox';
 import type { Claim, ConflictPolicy, Ownership } from './ownership';
 import { identityLinks } from './view';
+import type { WatchOptions } from './watch';
 
 export interface MembershipOptions {
   /** Identities the gateway holds at most (all sessions sharing the spool). */
@@ -17,6 +18,8 @@ export interface MembershipOptions {
   /** What joining under an identity held by a live session does. */
   conflictPolicy: ConflictPolicy;
   inboxLimits: InboxLimits;
+  /** How the inbox is watched (watch.ts); a watch that cannot be had fails the join. */
+  watch?: WatchOptions;
 }
 
 /** Where a mailbox hands its messages, once delivery is enabled. */
@@ -62,7 +65,7 @@ export class Membership {
     let joined = false;
     try {
       const claim = await this.ownership.prepare(identity, client, () => events.lockLost());
-      mailbox = new Mailbox(claim, this.ownership, this.options.inboxLimits, events);
+      mailbox = new Mailbox(claim, this.ownership, this.options.inboxLimits, events, this.options.watch);
       await mailbox.open();
       if (signal?.aborted) return { refused: 'abandoned' };
       if ((await this.ownership.publish(claim, this.options.conflictPolicy)) === 'refused') return { refused: 'in-use' };
@@ -90,6 +93,7 @@ export class Mailbox {
     private readonly ownership: Ownership,
     limits: InboxLimits,
     private readonly events: MailboxEvents,
+    watchOptions?: WatchOptions,
   ) {
     this.reader = new InboxReader(
       claim.dir,
@@ -105,6 +109,7 @@ export class Mailbox {
         },
       },
       limits,
+      watchOptions,
     );
   }
 

@@ -14,6 +14,8 @@ export class ProcessCounters {
   rateLimited = 0;
   /** Clients disconnected because their inbox stayed full. */
   slowReceivers = 0;
+  /** Inbox watches that fell back to polling (the kernel had no inotify watch left). */
+  watchFallbacks = 0;
   /** 1 while this process's client is in the gateway. */
   peers = 0;
   /** Files waiting in this process's inbox, as last seen. */
@@ -44,6 +46,7 @@ export function addStats(into: ProcessCounters, from: ProcessCounters): void {
   into.preauthRefused += from.preauthRefused ?? 0;
   into.rateLimited += from.rateLimited ?? 0;
   into.slowReceivers += from.slowReceivers ?? 0;
+  into.watchFallbacks += from.watchFallbacks ?? 0;
   into.bytesIn += from.bytesIn ?? 0;
   into.bytesOut += from.bytesOut ?? 0;
   into.sent += from.sent ?? 0;

@@ -22,8 +22,17 @@
  * pinned version's source; an upgrade must read it again before moving the pin.
  * Should the member not be there in the shape read, the watcher leaves chokidar
  * alone: it then works, only with its scans.
+ *
+ * A kernel watch is not always to be had: each process holds one inotify
+ * instance, and a user has 128 by default, shared by all of that user's programs.
+ * When the kernel refuses (EMFILE, ENOSPC), chokidar reports an 'error' and still
+ * becomes ready, watching nothing. `watchDirectory` takes that error as the sign:
+ * in mode `auto` it falls back at once to listing the directory at a short
+ * interval (watch-poll.ts), in mode `native` the watch fails, so that its user
+ * refuses what it needed the watch for rather than hold a deaf inbox.
  */
 import { type ChokidarOptions, FSWatcher } from 'chokidar';
+import { type PollingWatch, pollDirectory } from './watch-poll';
 
 /** The chokidar release whose handler this file was written against. */
 export const CHOKIDAR_PINNED = '4.0.3';
@@ -56,9 +65,37 @@ class RefusingWatcher extends FSWatcher {
   }
 }
 
+/** How a directory is watched: kernel watch, falling back to polling (auto), kernel only, polling only. */
+export const WATCH_MODES = ['auto', 'native', 'poll'] as const;
+export type WatchMode = (typeof WATCH_MODES)[number];
+
+export interface WatchOptions {
+  /** Default `auto`. */
+  readonly mode?: WatchMode;
+  /** Interval of the listings when polling (ms); default 200. */
+  readonly pollIntervalMs?: number;
+  /** The kernel refused a watch and polling took its place (mode `auto`). */
+  readonly onFallback?: (reason: Error) => void;
+}
+
+export const DEFAULT_POLL_INTERVAL_MS = 200;
+
+/** The kernel's way of saying this user has no inotify instance or watch left. */
+export function isWatchExhausted(error: Error): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'EMFILE' || code === 'ENOSPC';
+}
+
+/** What an operator reads when a watch fell back to polling: the reason and the limit to raise. */
+export function describeFallback(reason: Error): Record<string, string> {
+  const code = (reason as NodeJS.ErrnoException).code;
+  const limit = code === 'ENOSPC' ? 'fs.inotify.max_user_watches' : 'fs.inotify.max_user_instances';
+  return { reason: reason.message, raise: `sysctl ${limit}=<more> (see README, operating)` };
+}
+
 /** A watch on one directory, as `watchDirectory` returns it. */
 export interface DirectoryWatch {
-  /** Resolves once the kernel watch is in place. */
+  /** Resolves once the watch is in place; rejects in mode `native` when the kernel refuses it. */
   readonly ready: Promise<void>;
   /** Ends the watch; no more calls come after it resolves. */
   close(): Promise<void>;
@@ -66,19 +103,66 @@ export interface DirectoryWatch {
   readonly listingsRefused: number;
   /** True while chokidar's listings are refused (false: an unknown chokidar, scanning). */
   readonly refusing: boolean;
+  /** True while the directory is polled instead of watched by the kernel. */
+  readonly polling: boolean;
 }
 
 /**
  * Watches `dir` (not its subdirectories): `onEntry` gets the name of each entry
- * a notification names, `onError` the watch's failures (the directory removed,
- * the kernel refusing the watch). Errors of permission and of a vanished entry
- * are not failures.
+ * a notification (or a listing, when polling) names, `onError` the watch's
+ * failures (the directory removed, the kernel refusing the watch in mode
+ * `native` once ready). Errors of permission and of a vanished entry are not failures.
  */
 export function watchDirectory(
   dir: string,
   onEntry: (name: string) => void,
   onError: (error: Error) => void = () => undefined,
+  options: WatchOptions = {},
 ): DirectoryWatch {
+  const mode = options.mode ?? 'auto';
+  const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
+  if (mode === 'poll') return polled(pollDirectory(dir, interval, onEntry, onError));
+  let poll: PollingWatch | null = null;
+  let closed = false;
+  let readyDone = false;
+  let settle: { resolve(): void; reject(error: Error): void } = { resolve: () => undefined, reject: () => undefined };
+  // chokidar's 'ready' may not come when the kernel refused the watch: its error settles it.
+  const ready = new Promise<void>((resolve, reject) => {
+    settle = { resolve, reject };
+  }).finally(() => {
+    readyDone = true;
+  });
+  const watcher = kernelWatch(dir, onEntry, (error) => {
+    if (!isWatchExhausted(error) || closed) return onError(error);
+    if (mode === 'native') return readyDone ? onError(error) : settle.reject(error);
+    if (poll) return;
+    poll = pollDirectory(dir, interval, onEntry, onError);
+    void watcher.close();
+    options.onFallback?.(error);
+    void poll.ready.then(() => settle.resolve());
+  });
+  watcher.once('ready', () => {
+    if (!poll) settle.resolve();
+  });
+  watcher.add(dir);
+  return {
+    ready,
+    close: async () => {
+      closed = true;
+      await Promise.all([watcher.close(), (poll as PollingWatch | null)?.close()]);
+    },
+    get listingsRefused() {
+      return watcher.listingsRefused;
+    },
+    refusing: watcher.refusing,
+    get polling() {
+      return poll !== null;
+    },
+  };
+}
+
+/** The chokidar watch of `dir` itself, its notifications reduced to the names they carry. */
+function kernelWatch(dir: string, onEntry: (name: string) => void, onError: (error: Error) => void): RefusingWatcher {
   const watcher = new RefusingWatcher({
     depth: 0,
     ignoreInitial: true,
@@ -94,14 +178,9 @@ export function watchDirectory(
     if (removed === dir) onError(new Error('watched directory removed'));
   });
   watcher.on('error', (err) => onError(err instanceof Error ? err : new Error(String(err))));
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
-  watcher.add(dir);
-  return {
-    ready,
-    close: () => watcher.close(),
-    get listingsRefused() {
-      return watcher.listingsRefused;
-    },
-    refusing: watcher.refusing,
-  };
+  return watcher;
+}
+
+function polled(poll: PollingWatch): DirectoryWatch {
+  return { ready: poll.ready, close: () => poll.close(), listingsRefused: 0, refusing: false, polling: true };
 }

@@ -30,6 +30,11 @@ const SERVE_HELP: [string, string][] = [
   ['--handshake-timeout <ms>', 'time allowed for the connection sequence (default 10000)'],
   ['--idle-timeout <ms>', 'close connections idle this long; 0 = never (default 0)'],
   ['--accept-degenerate-keys', 'accept session keys whose cipher seed degenerates'],
+  [
+    '--watch-mode <mode>',
+    "inbox watch: 'auto' (inotify, polling when none is left), 'native' (refuse the identity without one) or 'poll'",
+  ],
+  ['--poll-interval <ms>', 'how often a polled inbox is listed (default 200)'],
   ['--inbox-max-files <n>', 'queued messages at which an inbox refuses more (default 10000)'],
   ['--inbox-max-bytes <n>', 'queued bytes at which an inbox refuses more (default 268435456)'],
   ['--slow-receiver-timeout <ms>', 'disconnect a client whose inbox stays full this long; 0 = never (default 0)'],

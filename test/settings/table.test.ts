@@ -117,7 +117,8 @@ describe('live settings and session settings', () => {
       [
         'acceptDegenerateKeys', 'conflictPolicy', 'handshakeFrameLimit', 'handshakeTimeoutMs', 'hash', 'idleTimeoutMs',
         'inboxMaxBytes', 'inboxMaxFiles', 'keyExchangeTimeoutMs', 'logFormat', 'logLevel', 'maxPeers',
-        'preauthPerAddress', 'privateKeyFile', 'proto', 'rateLimitBytes', 'recycleAfter', 'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spool', 'staleMs',
+        'pollIntervalMs', 'preauthPerAddress', 'privateKeyFile', 'proto', 'rateLimitBytes', 'recycleAfter',
+        'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spool', 'staleMs', 'watchMode',
       ],
     );
     assert.equal(settings.inboxMaxFiles, 7);
