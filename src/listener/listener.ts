@@ -88,7 +88,7 @@ export class Listener {
 
   async start(): Promise<void> {
     const { log, config } = this.options;
-    this.spool.init();
+    this.spool.open();
     await this.sweep('swept leftovers from an earlier run');
     this.sessions.watchRunRecords();
     for (const text of config.listen) {

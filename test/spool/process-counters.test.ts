@@ -24,7 +24,7 @@ describe('process counters', () => {
     for (const key of Object.keys(from) as (keyof ProcessCounters)[]) {
       if (typeof from[key] === 'number') (from as unknown as Record<string, number>)[key] = n++;
     }
-    from.dropped = { 'no-peer': 1, 'inbox-full': 2, failed: 3, 'peer-left': 4 };
+    from.dropped = { 'no-peer': 1, 'inbox-full': 2, failed: 3, 'peer-left': 4, 'too-large': 5 };
     addStats(into, from);
     addStats(into, from);
     const gauges = new Set(['peers', 'inboxDepth']);
