@@ -90,7 +90,7 @@ export class Listener {
 
   async start(): Promise<void> {
     const { log, config } = this.options;
-    this.spool.init();
+    this.spool.open();
     checkInotifyBudget(config.maxPeers, log);
     await this.sweep('swept leftovers from an earlier run');
     this.sessions.watchRunRecords();

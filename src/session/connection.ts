@@ -294,6 +294,14 @@ export class Connection {
         countDropped(left);
       },
       lockLost: () => this.log.warn('inbox lock lost', { client: this.client }),
+      entries: {
+        foreign: (name, kind) => this.log.warn('removed a foreign inbox entry', { client: this.client, name, kind }),
+        dropped: (reason, name, size) => {
+          this.stats.dropped[reason]++;
+          this.log.warn('dropped an inbox file too large to be a message', { client: this.client, name, size });
+        },
+        vanished: (name) => this.log.debug('inbox entry vanished before it was read', { client: this.client, name }),
+      },
     };
   }
 }

@@ -8,6 +8,7 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { sizeOf } from './fs-safe';
 import { FULL_MARK } from './layout';
 
 export interface InboxLimits {
@@ -23,39 +24,40 @@ export class InboxBound {
   fullSince: number | null = null;
   private files = 0;
   private bytes = 0;
-  /** Size of each queued message (0 while only a listing, which does not stat, has seen it). */
+  /**
+   * Size of each queued message, taken with one stat when the reader first sees its
+   * name (from a notification or a listing), so every queued byte counts: senders
+   * check the mark before they write, and the bound overshoots by at most the
+   * messages in flight past that check, one per sender (docs/SPOOL.md §7.5).
+   */
   private readonly sizes = new Map<string, number>();
   private readonly mark: string;
+  private readonly prefix: string;
 
   constructor(
     dir: string,
     private readonly limits: InboxLimits,
   ) {
     this.mark = path.join(dir, FULL_MARK);
+    this.prefix = `${dir}/`;
   }
 
   get queued(): { files: number; bytes: number } {
     return { files: this.files, bytes: this.bytes };
   }
 
-  /** Counts a message once, whatever its size is known to be. */
-  count(name: string, size: number): void {
+  /** Counts a message once, at its size on disk (0 when it is already gone). */
+  count(name: string): void {
     if (this.sizes.has(name)) return;
+    const size = sizeOf(this.prefix + name) ?? 0;
     this.sizes.set(name, size);
     this.files++;
     this.bytes += size;
   }
 
   /** Counts a message that arrived while no pass runs (it stays queued on disk). */
-  noteArrival(name: string, size: number): void {
-    const known = this.sizes.get(name);
-    if (known === undefined) {
-      this.count(name, size);
-    } else if (known === 0 && size > 0) {
-      // First seen by a listing, which does not stat.
-      this.sizes.set(name, size);
-      this.bytes += size;
-    }
+  noteArrival(name: string): void {
+    this.count(name);
     this.update();
   }
 
@@ -72,7 +74,7 @@ export class InboxBound {
   resync(messages: string[]): void {
     const present = new Set(messages);
     for (const name of this.sizes.keys()) if (!present.has(name)) this.forget(name);
-    for (const name of messages) this.count(name, 0);
+    for (const name of messages) this.count(name);
   }
 
   /** Writes or removes the full mark as the figures now require. */

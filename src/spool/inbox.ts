@@ -12,15 +12,15 @@
  * per pass is capped so that a deep inbox never starves the reading of the
  * client's own frames.
  */
-import { existsSync, readdirSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { sizeOf } from './fs-safe';
 import { InboxBound, type InboxLimits } from './inbox-bound';
-import { MessageFileReader } from './inbox-file';
-import { EVICTED_MARK, isMessageName } from './layout';
+import { type ForeignKind, MessageFileReader } from './inbox-file';
+import { EVICTED_MARK, isMessageEntry } from './layout';
 import { type DirectoryWatch, type WatchOptions, watchDirectory } from './watch';
 
 export type { InboxLimits } from './inbox-bound';
+export type { ForeignKind } from './inbox-file';
 
 export interface InboxSink {
   /**
@@ -36,6 +36,12 @@ export interface InboxSink {
   evicted(): void;
   /** The inbox vanished or could not be read. */
   failed(error: Error): void;
+  /** An entry that is not a message (docs/SPOOL.md §8.1) was removed, once per entry. */
+  foreign?(name: string, kind: ForeignKind): void;
+  /** A file over the protocol's largest message was removed unread. */
+  dropped?(reason: 'too-large', name: string, size: number): void;
+  /** A name vanished before it was read (for a debug log). */
+  vanished?(name: string): void;
 }
 
 const PASS_FILES = 256;
@@ -61,7 +67,7 @@ export class InboxReader {
   /** The next pass lists the inbox instead of trusting the notifications alone. */
   private listNeeded = true;
   private lastListAt = 0;
-  /** A listing due after delivery from notifications alone, even if none come. */
+  /** The periodic listing that recovers what lost notifications left (listEvery). */
   private listTimer: NodeJS.Timeout | null = null;
   /**
    * Names this reader delivered (and deleted). A file's arrival notice may come after
@@ -97,6 +103,7 @@ export class InboxReader {
   enable(): void {
     this.enabled = true;
     this.listNeeded = true;
+    this.listEvery();
     this.drain();
   }
 
@@ -111,7 +118,7 @@ export class InboxReader {
   /** Stops at once: nothing more is delivered after this returns. */
   stop(): Promise<void> {
     this.stopped = true;
-    if (this.listTimer) clearTimeout(this.listTimer);
+    if (this.listTimer) clearInterval(this.listTimer);
     this.listTimer = null;
     this.enabled = false;
     const watch = this.watch;
@@ -134,18 +141,17 @@ export class InboxReader {
       if (existsSync(path.join(this.dir, EVICTED_MARK))) this.evict();
       return;
     }
-    if (!isMessageName(name)) return;
+    if (!isMessageEntry(name)) return;
     // Our own deletions notify too, and so do arrivals a listing already delivered.
     if (this.recent.has(name) || this.older.has(name) || this.pendingSet.has(name)) return;
     if (this.enabled && !this.paused) {
-      this.enqueue(name, 0);
+      this.enqueue(name);
       this.schedule();
       return;
     }
     // Not draining now: count the arrival at once, so that the bound holds tightly.
     // Delivery starts (or resumes) with a listing, which will find the file.
-    const size = sizeOf(path.join(this.dir, name));
-    if (size !== null) this.bound.noteArrival(name, size);
+    this.bound.noteArrival(name);
   }
 
   private evict(): void {
@@ -153,10 +159,10 @@ export class InboxReader {
     this.sink.evicted();
   }
 
-  private enqueue(name: string, size: number): void {
+  private enqueue(name: string): void {
     this.pending.push(name);
     this.pendingSet.add(name);
-    this.bound.count(name, size);
+    this.bound.count(name);
   }
 
   private schedule(): void {
@@ -189,9 +195,8 @@ export class InboxReader {
     // Batching pays only for two or more: a lone message goes out with a plain write.
     const batch = this.pending.length - this.pendingHead > 1;
     if (batch) this.sink.batchStart?.();
-    let files = 0;
     try {
-      files = this.deliverPending();
+      this.deliverPending();
     } finally {
       if (batch) this.sink.batchEnd?.();
     }
@@ -201,7 +206,6 @@ export class InboxReader {
     }
     // A pause leaves names queued; delivery resumes with a listing, which finds them again.
     if (this.paused) this.clearPending();
-    if (files > 0) this.listSoon();
     this.bound.update();
   }
 
@@ -218,36 +222,36 @@ export class InboxReader {
       }
       const name = this.pending[this.pendingHead++];
       this.pendingSet.delete(name);
-      const file = this.prefix + name;
-      let data: Buffer;
-      try {
-        data = this.files.read(file);
-        unlinkSync(file);
-      } catch {
-        // Removed under us (the inbox is going away): nothing to deliver.
-        this.bound.forget(name);
+      const entry = this.files.take(this.prefix + name);
+      this.bound.forget(name);
+      if (entry.kind !== 'vanished') this.remember(name);
+      if (entry.kind !== 'message') {
+        this.report(name, entry);
         continue;
       }
-      this.remember(name);
-      this.bound.forget(name);
       files++;
-      bytes += data.length;
-      if (!this.sink.deliver(data)) this.paused = true;
+      bytes += entry.data.length;
+      if (!this.sink.deliver(entry.data)) this.paused = true;
     }
     return files;
   }
 
+  /** Tells the sink what became of an entry that was not delivered. */
+  private report(name: string, entry: ReturnType<MessageFileReader['take']>): void {
+    if (entry.kind === 'foreign') this.sink.foreign?.(name, entry.foreign);
+    else if (entry.kind === 'too-large') this.sink.dropped?.('too-large', name, entry.size);
+    else if (entry.kind === 'vanished') this.sink.vanished?.(name);
+  }
+
   /**
-   * A pass that delivered something is followed by a listing within LIST_EVERY_MS,
-   * even when no more notifications come: a file whose notification was lost (the
-   * kernel's queue overflowed) waits that long at most. A listing that finds
-   * nothing arms no further one, so an idle inbox costs nothing.
+   * While delivery is enabled the inbox is listed at least every LIST_EVERY_MS,
+   * idle or not: a file whose notification was lost (the kernel's queue overflowed)
+   * waits that long at most. A listing of an empty inbox is one small readdir.
    */
-  private listSoon(): void {
+  private listEvery(): void {
     if (this.listTimer) return;
-    this.listTimer = setTimeout(() => {
-      this.listTimer = null;
-      if (this.stopped) return;
+    this.listTimer = setInterval(() => {
+      if (this.stopped || this.paused || Date.now() - this.lastListAt < LIST_EVERY_MS) return;
       this.listNeeded = true;
       this.schedule();
     }, LIST_EVERY_MS);
@@ -267,10 +271,10 @@ export class InboxReader {
       this.evict();
       return false;
     }
-    const messages = names.filter((n) => isMessageName(n) && !this.recent.has(n) && !this.older.has(n)).sort();
+    const messages = names.filter((n) => isMessageEntry(n) && !this.recent.has(n) && !this.older.has(n)).sort();
     this.bound.resync(messages);
     this.clearPending();
-    for (const name of messages) this.enqueue(name, 0);
+    for (const name of messages) this.enqueue(name);
     return true;
   }
 

@@ -1,5 +1,6 @@
 /** The spool directory as one object: layout, sending, ownership and cleanup. */
 import { mkdirSync } from 'node:fs';
+import { ensureFormat } from './format';
 import { Janitor } from './janitor';
 import { SpoolLayout } from './layout';
 import { Outbox } from './outbox';
@@ -28,6 +29,16 @@ export class Spool {
   init(): void {
     mkdirSync(this.layout.root, { recursive: true, mode: 0o700 });
     for (const dir of this.layout.dirs()) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  }
+
+  /**
+   * The listener's start: `init`, then the spool's `.format` is written or checked
+   * (throws, saying what to do, on another major version). Session processes start
+   * from a listener that has checked it, so they only `init`.
+   */
+  open(): void {
+    this.init();
+    ensureFormat(this.layout.root);
   }
 }
 

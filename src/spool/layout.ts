@@ -83,3 +83,12 @@ const MESSAGE_NAME = /^\d{13}-\d{7}-\d{10}$/;
 export function isMessageName(name: string): boolean {
   return name.length === 32 && MESSAGE_NAME.test(name);
 }
+
+/**
+ * docs/SPOOL.md §3.4, §8.1: every entry of an inbox whose name does not start with
+ * a dot and is not the owner record is a message, whoever wrote it and whatever
+ * its name's pattern; the reader, the view and the undelivered count all use this.
+ */
+export function isMessageEntry(name: string): boolean {
+  return name.length > 0 && !name.startsWith('.') && name !== OWNER_FILE;
+}

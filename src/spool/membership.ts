@@ -7,7 +7,7 @@
  * or the inbox failing.
  */
 import type { SpoolLayout } from './layout';
-import { type InboxLimits, InboxReader, type InboxSink } from './inbox';
+import { type ForeignKind, type InboxLimits, InboxReader, type InboxSink } from './inbox';
 import type { Claim, ConflictPolicy, Ownership } from './ownership';
 import { identityLinks } from './view';
 import type { WatchOptions } from './watch';
@@ -36,6 +36,8 @@ export interface MailboxEvents {
   failed(error: Error, left: Promise<number>): void;
   /** The inbox's lock could not be kept fresh. */
   lockLost(): void;
+  /** What the reader removed or skipped undelivered (docs/SPOOL.md §8.1), to log and count. */
+  entries?: Pick<InboxSink, 'foreign' | 'dropped' | 'vanished'>;
 }
 
 /** Why joining did not give a mailbox; `abandoned`: the caller gave up meanwhile. */
@@ -107,6 +109,9 @@ export class Mailbox {
         failed: (error) => {
           if (!this.left) this.events.failed(error, this.leave());
         },
+        foreign: (name: string, kind: ForeignKind) => this.events.entries?.foreign?.(name, kind),
+        dropped: (reason, name, size) => this.events.entries?.dropped?.(reason, name, size),
+        vanished: (name) => this.events.entries?.vanished?.(name),
       },
       limits,
       watchOptions,

@@ -14,7 +14,7 @@ import lockfile from 'proper-lockfile';
 import { withIdentityLock } from './identity-lock';
 import { identityToName } from './identity-name';
 import { listDir } from './fs-safe';
-import { EVICTED_MARK, type SpoolLayout, claimName, isMessageName } from './layout';
+import { EVICTED_MARK, type SpoolLayout, claimName, isMessageEntry } from './layout';
 import { inboxAlive, inboxLockOptions } from './liveness';
 import { makeOwnerRecord, writeOwnerRecord } from './owner-record';
 import type { ConflictPolicy } from '../settings/values';
@@ -142,7 +142,7 @@ export class Ownership {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       doomed = dir;
     }
-    const undelivered = listDir(doomed).filter(isMessageName).length;
+    const undelivered = listDir(doomed).filter(isMessageEntry).length;
     rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
     return undelivered;
   }

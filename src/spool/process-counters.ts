@@ -1,8 +1,8 @@
 /** Counters of one session process, published in its run record for the metrics endpoint. */
 import type { SendOutcome } from './outbox';
 
-/** Why a message was not delivered: no such peer, its inbox full, a spool failure, or it left first. */
-export type DropReason = Exclude<SendOutcome, 'queued'> | 'peer-left';
+/** Why a message was not delivered: no such peer, its inbox full, a spool failure, it left first, or a file in an inbox too large to be a message. */
+export type DropReason = Exclude<SendOutcome, 'queued'> | 'peer-left' | 'too-large';
 
 export class ProcessCounters {
   handshakesOk = 0;
@@ -26,7 +26,7 @@ export class ProcessCounters {
   sentBytes = 0;
   delivered = 0;
   deliveredBytes = 0;
-  dropped: Record<DropReason, number> = { 'no-peer': 0, 'inbox-full': 0, failed: 0, 'peer-left': 0 };
+  dropped: Record<DropReason, number> = { 'no-peer': 0, 'inbox-full': 0, failed: 0, 'peer-left': 0, 'too-large': 0 };
 
   count(outcome: SendOutcome, bytes: number): void {
     if (outcome === 'queued') {

@@ -2,7 +2,7 @@
 import { readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { listDir, sizeOf } from './fs-safe';
-import { INBOXES, type SpoolLayout, TMP, isMessageName } from './layout';
+import { INBOXES, type SpoolLayout, TMP, isMessageEntry } from './layout';
 import { pidAlive } from './liveness';
 import { readOwnerRecord } from './owner-record';
 
@@ -52,7 +52,7 @@ export function viewSpool(layout: SpoolLayout): SpoolView {
     let bytes = 0;
     const entries = listDir(dir);
     for (const entry of entries) {
-      if (!isMessageName(entry)) continue;
+      if (!isMessageEntry(entry)) continue;
       files++;
       bytes += sizeOf(path.join(dir, entry)) ?? 0;
     }

@@ -11,9 +11,6 @@ conformance() {
 }
 
 start_server
-# until the server writes .format
-[ -e "$WORK/spool/.format" ] || printf 'tfgw-spool 1.0\n' >"$WORK/spool/.format"
-
 "${TFGW[@]}" receive bob --count 1 "${CONN[@]}" >"$WORK/bob.out" 2>"$WORK/bob.err" &
 BOB=$!
 PIDS+=("$BOB")

@@ -1,6 +1,6 @@
-/** The inbox bound (src/spool/inbox-bound.ts): queue figures and the full mark, with its hysteresis. */
+/** The inbox bound (src/spool/inbox-bound.ts): queue figures from the files on disk, and the full mark with its hysteresis. */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -13,14 +13,21 @@ describe('inbox bound', () => {
   let n = 0;
   function rig(maxFiles: number, maxBytes: number) {
     const dir = mkdtempSync(path.join(root, `inbox-${++n}-`));
-    return { bound: new InboxBound(dir, { maxFiles, maxBytes }), marked: () => existsSync(path.join(dir, FULL_MARK)) };
+    const put = (name: string, size: number) => writeFileSync(path.join(dir, name), Buffer.alloc(size, 1));
+    return {
+      bound: new InboxBound(dir, { maxFiles, maxBytes }),
+      put,
+      marked: () => existsSync(path.join(dir, FULL_MARK)),
+    };
   }
 
-  it('counts each message once, and forgets it once', () => {
-    const { bound } = rig(100, 1 << 20);
-    bound.count('a', 10);
-    bound.count('a', 10);
-    bound.count('b', 5);
+  it('counts each message once at its size on disk, and forgets it once', () => {
+    const { bound, put } = rig(100, 1 << 20);
+    put('a', 10);
+    put('b', 5);
+    bound.count('a');
+    bound.count('a');
+    bound.count('b');
     assert.deepEqual(bound.queued, { files: 2, bytes: 15 });
     bound.forget('a');
     bound.forget('a');
@@ -28,29 +35,34 @@ describe('inbox bound', () => {
     assert.deepEqual(bound.queued, { files: 1, bytes: 5 });
   });
 
-  it('learns the size of a message a listing found once its arrival is noted', () => {
-    const { bound } = rig(100, 1 << 20);
+  it('counts the bytes of files a listing found (not 0 as before)', () => {
+    const { bound, put } = rig(100, 1 << 20);
+    put('a', 7);
+    put('b', 3);
     bound.resync(['a', 'b']);
-    assert.deepEqual(bound.queued, { files: 2, bytes: 0 });
-    bound.noteArrival('a', 7);
-    bound.noteArrival('a', 7);
-    assert.deepEqual(bound.queued, { files: 2, bytes: 7 });
+    assert.deepEqual(bound.queued, { files: 2, bytes: 10 });
+    bound.noteArrival('a');
+    assert.deepEqual(bound.queued, { files: 2, bytes: 10 });
   });
 
   it('matches a fresh listing: what is gone is forgotten, what is new is counted', () => {
-    const { bound } = rig(100, 1 << 20);
-    bound.noteArrival('a', 3);
-    bound.noteArrival('b', 4);
+    const { bound, put } = rig(100, 1 << 20);
+    put('a', 3);
+    put('b', 4);
+    put('c', 5);
+    bound.noteArrival('a');
+    bound.noteArrival('b');
     bound.resync(['b', 'c']);
-    assert.deepEqual(bound.queued, { files: 2, bytes: 4 });
+    assert.deepEqual(bound.queued, { files: 2, bytes: 9 });
   });
 
   it('marks the inbox full at the file bound and clears the mark only below half of it', () => {
-    const { bound, marked } = rig(4, 1 << 20);
-    for (const name of ['a', 'b', 'c']) bound.noteArrival(name, 1);
+    const { bound, marked, put } = rig(4, 1 << 20);
+    for (const name of ['a', 'b', 'c', 'd']) put(name, 1);
+    for (const name of ['a', 'b', 'c']) bound.noteArrival(name);
     assert.equal(marked(), false);
     assert.equal(bound.fullSince, null);
-    bound.noteArrival('d', 1);
+    bound.noteArrival('d');
     assert.equal(marked(), true, 'full at 4 files');
     assert.ok(bound.fullSince !== null && Date.now() - bound.fullSince < 5000);
     bound.forget('a');
@@ -63,11 +75,15 @@ describe('inbox bound', () => {
     assert.equal(bound.fullSince, null);
   });
 
-  it('marks the inbox full at the byte bound too', () => {
-    const { bound, marked } = rig(100, 1000);
-    bound.noteArrival('a', 999);
+  it('marks the inbox full at the byte bound, also for files first seen by a listing', () => {
+    const { bound, marked, put } = rig(100, 1000);
+    put('a', 999);
+    put('b', 1);
+    bound.resync(['a']);
+    bound.update();
     assert.equal(marked(), false);
-    bound.noteArrival('b', 1);
+    bound.resync(['a', 'b']);
+    bound.update();
     assert.equal(marked(), true);
   });
 });

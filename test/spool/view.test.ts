@@ -23,7 +23,7 @@ describe('spool view', () => {
     t().putMessage(bob.dir, '12345');
     t().putMessage(bob.dir, '123');
     // Not messages: neither counted nor sized.
-    writeFileSync(path.join(bob.dir, 'notes.txt'), 'not a message');
+    writeFileSync(path.join(bob.dir, 'notes.txt'), 'any name'); // a message too (SPOOL.md §8.1)
     writeFileSync(path.join(bob.dir, FULL_MARK), '');
 
     const view = viewSpool(t().layout);
@@ -33,7 +33,7 @@ describe('spool view', () => {
       view.inboxes.map((i) => [i.name, i.identity, i.alive, i.queuedFiles, i.queuedBytes, i.full]),
       [
         ['alice', 'alice', false, 0, 0, false],
-        ['bob', 'bob', true, 2, 8, true],
+        ['bob', 'bob', true, 3, 16, true],
       ],
     );
     const bobView = view.inboxes[1];
