@@ -8,7 +8,7 @@ import type { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { SessionSettings } from '../settings/session-settings';
-import { type SessionMode, sessionArgv } from '../session/argv';
+import { type SessionMode, encodeSessionSettings, sessionArgv } from '../session/argv';
 
 /** What the pool needs of a started process: its pid, signals, and 'exit'/'error' events. */
 export interface SessionChild extends EventEmitter {
@@ -70,13 +70,22 @@ export function extraNodeFlags(env: NodeJS.ProcessEnv = process.env): string[] {
   return (env.TFGW_SESSION_NODE_FLAGS ?? '').split(/\s+/).filter((f) => f.length > 0);
 }
 
-/** The real spawner: `entry` is chosen once, when the pool is made. */
+/**
+ * The real spawner: `entry` is chosen once, when the pool is made. The settings
+ * go down the child's standard input, never on its command line or in its
+ * environment (session/argv.ts says why).
+ */
 export function sessionSpawner(entry: string = sessionEntry()): SpawnSession {
-  return (mode, fds, settings): ChildProcess =>
-    spawn(process.execPath, [...SESSION_NODE_FLAGS, ...extraNodeFlags(), entry, ...sessionArgv(settings, mode, fds.length)], {
-      stdio: ['ignore', 'inherit', 'inherit', ...(fds as never[])],
+  return (mode, fds, settings): ChildProcess => {
+    const child = spawn(process.execPath, [...SESSION_NODE_FLAGS, ...extraNodeFlags(), entry, ...sessionArgv(mode, fds.length)], {
+      stdio: ['pipe', 'inherit', 'inherit', ...(fds as never[])],
       // Own process group: a terminal's Ctrl-C reaches the listener, which then ends sessions in order.
       detached: true,
       env: sessionEnvironment(process.env, process.pid),
     });
+    // A child that dies before reading gives EPIPE here; its 'exit' is what the pool acts on.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(encodeSessionSettings(settings));
+    return child;
+  };
 }

@@ -49,8 +49,15 @@ export function parseKeepalive(args: string): KeepaliveRequest | null {
   if (parts.length !== 4) return null;
   const nums = parts.slice(1).map((p) => (/^\d{1,9}$/.test(p) ? Number(p) : Number.NaN));
   if (nums.some((n) => !Number.isInteger(n) || n <= 0 || n > 0x7fff)) return null;
-  return { enable, idle: nums[0]!, interval: nums[1]!, count: nums[2]! };
+  const [idle, interval, count] = nums as [number, number, number];
+  // TCP_USER_TIMEOUT (idle + interval × count, in ms) must fit the kernel's int:
+  // refused here, before anything is applied, rather than half applied.
+  if ((idle + interval * count) * 1000 > USER_TIMEOUT_MAX_MS) return null;
+  return { enable, idle, interval, count };
 }
+
+/** The largest TCP_USER_TIMEOUT the kernel takes (a C int of milliseconds). */
+export const USER_TIMEOUT_MAX_MS = 0x7fffffff;
 
 /** What a command needs from the session around it. */
 export interface CommandContext {

@@ -20,7 +20,7 @@ import { PreauthRegistry } from '../spool/preauth';
 import { ProcessCounters } from '../spool/process-counters';
 import { type AcceptLoopOptions, acceptLoop, serveHandedOver } from './accept-loop';
 import { acceptOne } from './accept';
-import { parseSessionArgv } from './argv';
+import { parseSessionArgv, readSessionSettings } from './argv';
 import { Connection } from './connection';
 import { Lifecycle } from './lifecycle';
 import { PreauthGate } from './preauth';
@@ -32,7 +32,8 @@ import { settleWhenQuiet } from './settle';
 const FIRST_FD = 3;
 
 async function main(): Promise<void> {
-  const { settings, mode, listenCount } = parseSessionArgv(process.argv);
+  const settings = readSessionSettings();
+  const { mode, listenCount } = parseSessionArgv(process.argv);
   const log = new Logger(settings.logLevel, settings.logFormat, 'session');
   const spool = new Spool({ root: settings.spool, staleMs: settings.staleMs });
   const privateKey = loadPrivateKey(settings.privateKeyFile);

@@ -4,7 +4,7 @@
  * key is written as SPKI (`BEGIN PUBLIC KEY`), the form the reference clients load.
  */
 import { type KeyObject, constants, createPrivateKey, createPublicKey, generateKeyPairSync, privateDecrypt, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { systemError } from '../log/system-error';
 
@@ -20,6 +20,17 @@ export function writeKeyPair(privateFile: string, publicFile: string): void {
   mkdirSync(path.dirname(publicFile), { recursive: true });
   writeFileSync(privateFile, privateKey.export({ type: 'pkcs1', format: 'pem' }), { mode: 0o600 });
   writeFileSync(publicFile, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+}
+
+/**
+ * Refuses a secret file (private key, hash) that group or others can read: the
+ * gateway's authentication is only as private as these files.
+ */
+export function assertOwnerOnly(file: string): void {
+  const mode = statSync(file).mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    throw new Error(`${file}: mode ${mode.toString(8).padStart(4, '0')} lets group or others read a secret; run: chmod 600 ${file}`);
+  }
 }
 
 export function loadPrivateKey(file: string): KeyObject {
@@ -86,6 +97,7 @@ export function ensureServerIdentity(dataDir: string, keyFile: string, hash: str
     }
     created.push(privateKeyFile, publicKeyFile);
   }
+  assertOwnerOnly(privateKeyFile);
   const key = configuredKey ?? loadPrivateKey(privateKeyFile);
   const pem = publicPem(key);
   if (!existsSync(publicKeyFile) || readFileSync(publicKeyFile, 'utf8') !== pem) {
@@ -99,6 +111,7 @@ export function ensureServerIdentity(dataDir: string, keyFile: string, hash: str
       writeFileSync(hashFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
       created.push(hashFile);
     }
+    assertOwnerOnly(hashFile);
     effectiveHash = readFileSync(hashFile, 'utf8').trim();
   }
   return { privateKeyFile, publicKeyFile, hash: effectiveHash, created };

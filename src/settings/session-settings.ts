@@ -1,5 +1,5 @@
 /**
- * What a session process needs to know, handed to it on its command line at start:
+ * What a session process needs to know, handed to it on its standard input at start:
  * the settings the table marks for sessions, plus the private key's file.
  */
 import { SESSION_SETTINGS, type ServerConfig, type SessionKey } from './table';

@@ -17,6 +17,12 @@ export type SendOutcome = 'queued' | 'no-peer' | 'inbox-full' | 'failed';
 
 /** Destinations whose link path is remembered (a sender usually talks to a few). */
 const LINK_CACHE = 256;
+/**
+ * Only destinations up to this many bytes are cached: a destination may be 512 KiB
+ * and its link name is longer still, so 256 of them would fill a session's heap.
+ * The cache then holds at most about 256 × (256 + 2 × 256 + path) bytes.
+ */
+export const LINK_CACHE_MAX_DESTINATION = 256;
 
 export class Outbox {
   private seq = 0;
@@ -65,7 +71,13 @@ export class Outbox {
     }
   }
 
+  /** How many destinations the link cache holds (for tests). */
+  get cachedLinks(): number {
+    return this.links.size;
+  }
+
   private linkOf(destination: Uint8Array): string {
+    if (destination.byteLength > LINK_CACHE_MAX_DESTINATION) return this.layout.link(identityToName(destination));
     const key = Buffer.from(destination.buffer, destination.byteOffset, destination.byteLength).toString('latin1');
     let link = this.links.get(key);
     if (link === undefined) {

@@ -18,6 +18,7 @@ ok "keygen refuses to overwrite without --force"
 
 # A PKCS#8 key converted by openssl-free means: node itself.
 node -e "const c=require('crypto'),fs=require('fs');fs.writeFileSync(process.argv[1],c.createPrivateKey(fs.readFileSync(process.argv[2])).export({type:'pkcs8',format:'pem'}))" "$WORK/keys/pkcs8.pem" "$WORK/keys/private.pem"
+chmod 600 "$WORK/keys/pkcs8.pem"
 start_server --key "$WORK/keys/pkcs8.pem"
 cmp -s "$WORK/keys/public.pem" "$WORK/data/public.pem" || fail "server publishes the configured key's public half"
 echo ping | "${TFGW[@]}" send nobody --stdin "${CONN[@]}" 2>/dev/null || fail "a client connects with that key"

@@ -8,7 +8,11 @@ start_server
 LISTENER=$!
 PIDS+=("$LISTENER")
 wait_for "grep -q 'listening as orphan-test' '$WORK/listen.err'" || fail "peer joined"
-sessions() { pgrep -f "session/main(\.bundle)?\.js .*$WORK/spool" | while read -r p; do [ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" != Z ] && echo "$p"; done | wc -l; }
+# The session processes are the listener's children while it lives (their command
+# lines name no spool: settings reach them over a pipe); after the SIGKILL the same
+# pids are followed.
+SESSION_PIDS=$(pgrep -P "$SERVER" | tr '\n' ' ')
+sessions() { for p in $SESSION_PIDS; do s=$(ps -o stat= -p "$p" 2>/dev/null | cut -c1); [ -n "$s" ] && [ "$s" != Z ] && echo "$p"; done | wc -l; }
 [ "$(sessions)" -ge 2 ] || fail "session processes running"
 kill -9 "$SERVER"
 wait "$SERVER" 2>/dev/null || true

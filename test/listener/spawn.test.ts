@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { SESSION_NODE_FLAGS, extraNodeFlags, sessionEntry, sessionEnvironment } from '../../src/listener/spawn';
-import { parseSessionArgv, sessionArgv } from '../../src/session/argv';
+import { encodeSessionSettings, parseSessionArgv, readSessionSettings, sessionArgv } from '../../src/session/argv';
 import { defaultSettings } from '../../src/settings/table';
 import { sessionSettings } from '../../src/settings/session-settings';
 
@@ -78,16 +78,42 @@ describe('session process entry', () => {
   });
 });
 
-describe('session process command line', () => {
-  it('reads back what the listener writes (settings, mode, listening descriptors)', () => {
-    const settings = sessionSettings(defaultSettings(), '/keys/server.key', 'sha256');
-    const args = parseSessionArgv(['node', 'main.js', ...sessionArgv(settings, 'accept', 2)]);
-    assert.deepEqual(args, { settings, mode: 'accept', listenCount: 2 });
-    assert.equal(parseSessionArgv(['node', 'main.js', ...sessionArgv(settings, 'socket', 1)]).mode, 'socket');
+describe('session process command line and settings hand-over', () => {
+  const settings = sessionSettings(defaultSettings(), '/keys/server.key', 'secret-hash-value');
+
+  it('reads back the mode and listening descriptors, and the command line holds no setting', () => {
+    const argv = sessionArgv('accept', 2);
+    assert.deepEqual(parseSessionArgv(['node', 'main.js', ...argv]), { mode: 'accept', listenCount: 2 });
+    assert.equal(parseSessionArgv(['node', 'main.js', ...sessionArgv('socket', 1)]).mode, 'socket');
+    assert.equal(argv.join(' ').includes('secret-hash-value'), false);
+    assert.equal(argv.join(' ').includes('server.key'), false);
   });
 
   it('defaults to socket mode with no arguments', () => {
-    assert.deepEqual(parseSessionArgv(['node', 'main.js']), { settings: {}, mode: 'socket', listenCount: 0 });
+    assert.deepEqual(parseSessionArgv(['node', 'main.js']), { mode: 'socket', listenCount: 0 });
+  });
+
+  it('reads the settings the listener wrote from a descriptor to its end', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tfgw-settings-'));
+    try {
+      const file = path.join(dir, 'stdin');
+      writeFileSync(file, encodeSessionSettings(settings));
+      const fd = openSync(file, 'r');
+      try {
+        assert.deepEqual(readSessionSettings(fd), settings);
+      } finally {
+        closeSync(fd);
+      }
+      writeFileSync(file, '');
+      const empty = openSync(file, 'r');
+      try {
+        assert.throws(() => readSessionSettings(empty), /no session settings on standard input/);
+      } finally {
+        closeSync(empty);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('takes extra Node flags from TFGW_SESSION_NODE_FLAGS', () => {

@@ -77,9 +77,16 @@ describe('command parsing (property)', () => {
     },
   );
 
+  it('refuses KEEPALIVE whose TCP_USER_TIMEOUT would overflow, before anything is applied', () => {
+    assert.equal(parseKeepalive('1 32767 | 32767 | 32767'), null);
+    assert.equal(parseKeepalive('1 1 | 2147 | 1001'), null);
+    assert.deepEqual(parseKeepalive('1 1 | 2147 | 999'), { enable: true, idle: 1, interval: 2147, count: 999 });
+  });
+
   it('accepts KEEPALIVE 1 a | b | c for positive counts and reads them back', () => {
     check(
       fc.property(positiveArb, positiveArb, positiveArb, separatorArb, separatorArb, (a, b, c, s1, s2) => {
+        fc.pre((a + b * c) * 1000 <= 0x7fffffff);
         assert.deepEqual(parseKeepalive(`1 ${a}${s1}${b}${s2}${c}`), { enable: true, idle: a, interval: b, count: c });
         assert.deepEqual(parseKeepalive(` 1  ${a}${s1}${b}${s2}${c} `), { enable: true, idle: a, interval: b, count: c });
       }),

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -42,5 +42,21 @@ describe('server identity files', () => {
     // serve loads (and so checks) the whole configuration before it calls ensureServerIdentity.
     assert.throws(() => loadConfig({}, file, {}), /bad port/);
     assert.equal(existsSync(data), false);
+  });
+
+  it('creates the private key and hash 0600 and refuses them once group or others can read', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tfgw-keys-'));
+    try {
+      const id = ensureServerIdentity(dir, '', '');
+      assert.equal(statSync(id.privateKeyFile).mode & 0o777, 0o600);
+      assert.equal(statSync(path.join(dir, 'hash')).mode & 0o777, 0o600);
+      chmodSync(path.join(dir, 'hash'), 0o640);
+      assert.throws(() => ensureServerIdentity(dir, '', ''), /hash: mode 0640 .*chmod 600/);
+      chmodSync(path.join(dir, 'hash'), 0o600);
+      chmodSync(id.privateKeyFile, 0o644);
+      assert.throws(() => ensureServerIdentity(dir, '', ''), /private\.pem: mode 0644 .*chmod 600/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -34,6 +34,17 @@ describe('outbox', () => {
     assert.deepEqual(readdirSync(t().layout.tmpDir(SENDER_PID)), [], 'nothing left in transit');
   });
 
+  it('caches links only for short destinations: long ones never fill the heap', () => {
+    for (let i = 0; i < 300; i++) {
+      const long = Buffer.alloc(524_287, 'a');
+      long.writeUInt32BE(i, 0);
+      assert.equal(outbox.send(long, Buffer.alloc(0)), 'no-peer');
+    }
+    assert.equal(outbox.cachedLinks, 0);
+    assert.equal(outbox.send(Buffer.from('short'), Buffer.alloc(0)), 'no-peer');
+    assert.equal(outbox.cachedLinks, 1);
+  });
+
   it('answers no-peer when nobody holds the identity, or the inbox went away', async () => {
     assert.equal(outbox.send(Buffer.from('nobody'), Buffer.from('x')), 'no-peer');
     const bob = await t().liveSession('bob');
