@@ -35,10 +35,15 @@ HASH_NAME='^~h\.[0-9a-f]{64}$'
 CLAIM_NAME='^[0-9]+-[0-9a-z]+-[0-9]+$'
 RUN_NAME='^([0-9]+\.json|\.[0-9]+\.json\.tmp)$'
 FORMAT_LINE='^tfgw-spool 1\.(0|[1-9][0-9]{0,5})$'
+# The two message-name patterns of §7.2 (tfgw's own is §3.3). A reader takes any name;
+# these are what keep names unique across writers, so a name in neither is noted.
+TFGW_MESSAGE_NAME='^[0-9]{13}-[0-9]{7}-[0-9]{10}$'
+MAILDIR_MESSAGE_NAME='^[0-9]{13}\.[^./:]+\.[^/:]+$'
 
 CHECKS=0
 FAILED=0
 PROBLEMS=()
+NOTES=()
 
 # report DESCRIPTION: one line for the check just made, from the problems it found.
 # Checks are numbered in the order they run, failed ones included.
@@ -53,8 +58,14 @@ report() {
     echo "not ok - $1: ${joined%; }"
   fi
   PROBLEMS=()
+  # Comments, not checks: what the spec allows but advises against.
+  [ ${#NOTES[@]} -eq 0 ] || printf '# note: %s\n' "${NOTES[@]}"
+  NOTES=()
 }
 problem() { PROBLEMS+=("$1"); }
+note() { NOTES+=("$1"); }
+
+is_message_name() { [[ $1 =~ $TFGW_MESSAGE_NAME ]] || [[ $1 =~ $MAILDIR_MESSAGE_NAME ]]; }
 
 # GNU stat first, then the BSD spelling.
 file_mode() { stat -c %a "$1" 2>/dev/null || stat -f %Lp "$1"; }
@@ -173,6 +184,8 @@ check_inboxes() {
       case "$base" in .* | owner.json) continue ;; esac
       [ -f "$entry" ] && [ ! -L "$entry" ] || problem ".inboxes/$name/$base is not a regular file"
       [ ${#base} -le 255 ] || problem ".inboxes/$name/$base is longer than 255 bytes"
+      is_message_name "$base" ||
+        note ".inboxes/$name/$base follows neither message-name pattern of SPOOL.md §7.2 (<ms>-<pid>-<seq>, <ms>.<unique>.<host>)"
     done
   done
   report "inboxes have claim names and hold only messages (regular files) and bookkeeping"
@@ -204,7 +217,9 @@ check_delivery() {
   else
     ms=$(date +%s%3N)
     [[ $ms =~ ^[0-9]{13}$ ]] || ms="$(date +%s)000"
-    name=$(printf '%013d-%07d-%010d' "$ms" "$$" 1)
+    # This script is another writer: the Maildir style is its pattern (§7.2).
+    name="$ms.P$$Q0000000001.$(hostname | tr -d '/:')"
+    [[ $name =~ $MAILDIR_MESSAGE_NAME ]] || problem "the host name makes '$name', not a Maildir-style name"
     # A sweep may remove a stale-looking staging directory: make it again and retry.
     for _ in 1 2 3; do
       mkdir -p -m 0700 "$stage" && printf '%s' "$MESSAGE" 2>/dev/null >"$stage/$name" &&

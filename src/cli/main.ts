@@ -14,7 +14,9 @@ export function buildProgram(): Command {
   const program = new Command('tfgw')
     .description('TFProtocol Gateway (XS_GATEWAY) server, client and tools, with a file-spool IPC')
     .version(require('../../../package.json').version as string)
-    .showHelpAfterError();
+    .showHelpAfterError()
+    // Options after a command's name are that command's: `tfgw spool send --spool DIR` reaches `send`.
+    .enablePositionalOptions();
   registerServe(program);
   registerConfig(program);
   registerKeygen(program);

@@ -51,6 +51,20 @@ export function ensureFormat(root: string): SpoolFormat {
   return checkFormat(file, readFormatFile(file) ?? '');
 }
 
+/**
+ * What a writer does before it writes (docs/SPOOL.md §7 step 1): reads `.format`
+ * without ever creating it, and throws, saying what it found, unless it names major
+ * version 1. A spool without the file has no server that started on it.
+ */
+export function requireFormat(root: string): SpoolFormat {
+  const file = path.join(root, FORMAT_FILE);
+  const text = readFormatFile(file);
+  if (text === null) {
+    throw new Error(`${root} has no ${FORMAT_FILE}: it is not a tfgw spool, or no tfgw serve has started on it`);
+  }
+  return checkFormat(file, text);
+}
+
 /** The file's text, or null when there is none; any other failure to read it throws. */
 function readFormatFile(file: string): string | null {
   try {

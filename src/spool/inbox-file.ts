@@ -24,7 +24,8 @@ export type InboxEntry =
   | { kind: 'too-large'; size: number }
   | { kind: 'vanished' };
 
-function kindOf(stats: Stats): ForeignKind {
+/** What a non-regular entry is, from its `lstat` or `fstat`. */
+export function kindOf(stats: Stats): ForeignKind {
   if (stats.isDirectory()) return 'directory';
   if (stats.isSymbolicLink()) return 'symlink';
   if (stats.isFIFO()) return 'fifo';

@@ -13,6 +13,12 @@ import { inboxAlive, pidAlive } from './liveness';
 import { readOwnerRecord } from './owner-record';
 import type { Ownership } from './ownership';
 
+/**
+ * Another writer's staging directory (`.tmp/<not all digits>/`, docs/SPOOL.md §7.1)
+ * is removed once its modification time, which each staged file refreshes, is this old.
+ */
+export const FOREIGN_STAGING_MS = 60 * 60 * 1000;
+
 export interface SweepReport {
   links: number;
   inboxes: number;
@@ -74,8 +80,10 @@ export class Janitor {
       report.inboxes++;
     }
     for (const entry of this.list(TMP)) {
-      const pid = Number(entry);
-      if (Number.isInteger(pid) && pidAlive(pid)) continue;
+      // tfgw's own `.tmp/<pid>/` goes with its process; another writer's is kept for an hour (§7.1).
+      if (/^\d+$/.test(entry) ? pidAlive(Number(entry)) : youngerThan(path.join(this.layout.root, TMP, entry), FOREIGN_STAGING_MS)) {
+        continue;
+      }
       rmSync(path.join(this.layout.root, TMP, entry), { recursive: true, force: true });
       report.tmp++;
     }

@@ -70,21 +70,6 @@ export function pidOfClaim(claim: string): number {
 }
 
 /**
- * Message file names sort in send order for each sender:
- * 13-digit milliseconds (never decreasing within a process), 7-digit sender pid,
- * 10-digit per-process sequence number.
- */
-export function messageName(ms: number, pid: number, seq: number): string {
-  return `${String(ms).padStart(13, '0')}-${String(pid).padStart(7, '0')}-${String(seq).padStart(10, '0')}`;
-}
-
-const MESSAGE_NAME = /^\d{13}-\d{7}-\d{10}$/;
-
-export function isMessageName(name: string): boolean {
-  return name.length === 32 && MESSAGE_NAME.test(name);
-}
-
-/**
  * docs/SPOOL.md §3.4, §8.1: every entry of an inbox whose name does not start with
  * a dot and is not the owner record is a message, whoever wrote it and whatever
  * its name's pattern; the reader, the view and the undelivered count all use this.

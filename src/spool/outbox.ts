@@ -10,7 +10,8 @@
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { identityToName } from './identity-name';
-import { FULL_MARK, type SpoolLayout, messageName } from './layout';
+import { FULL_MARK, type SpoolLayout } from './layout';
+import { messageName } from './message-name';
 import { sizeOf } from './fs-safe';
 
 export type SendOutcome = 'queued' | 'no-peer' | 'inbox-full' | 'failed';
@@ -33,6 +34,8 @@ export class Outbox {
   private readonly links = new Map<string, string>();
   /** The last failure's message, for logs. */
   lastError = '';
+  /** The file name the last send chose (what a listing of the inbox shows). */
+  lastName = '';
 
   constructor(
     private readonly layout: SpoolLayout,
@@ -48,6 +51,7 @@ export class Outbox {
     const ms = Math.max(this.lastMs, Date.now());
     this.lastMs = ms;
     const file = messageName(ms, this.pid, ++this.seq);
+    this.lastName = file;
     let tmp = '';
     try {
       // Making the temporary directory can fail too (a file in its place): a failed send.

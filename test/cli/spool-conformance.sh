@@ -61,4 +61,29 @@ printf 'tfgw-spool 1.0\n' >"$WORK/spool/.format"
 conformance || fail "conformance passes again with .format restored: $(cat "$WORK/conformance.out")"
 ok "a .format of another major version fails the conformance script"
 
+# An inbox seen at rest: carol's session paused, so what is renamed in stays there.
+"${TFGW[@]}" receive carol "${CONN[@]}" >"$WORK/carol.out" 2>"$WORK/carol.err" &
+PIDS+=($!)
+wait_for "grep -q 'listening as carol' '$WORK/carol.err'" || fail "carol joined"
+CAROL_SESSION=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['pid'])" "$WORK/spool/carol/owner.json")
+kill -STOP "$CAROL_SESSION"
+ms=$(date +%s%3N)
+mkdir -p "$WORK/spool/.tmp/ext-test"
+for name in "$(printf '%013d-%07d-%010d' "$ms" 1 1)" "$ms.P1Q0000000002.gw1.example.org" hello.txt; do
+  printf 'queued' >"$WORK/spool/.tmp/ext-test/$name"
+  mv "$WORK/spool/.tmp/ext-test/$name" "$WORK/spool/carol/$name"
+done
+conformance || fail "conformance passes with messages under any name queued: $(cat "$WORK/conformance.out")"
+[ "$(grep -c '^# note: ' "$WORK/conformance.out")" = 1 ] &&
+  grep -q '^# note: .inboxes/[^/]*/hello.txt follows neither message-name pattern' "$WORK/conformance.out" ||
+  fail "only hello.txt is noted, the tfgw and Maildir-style names are not: $(cat "$WORK/conformance.out")"
+ok "queued names in tfgw's and the Maildir pattern pass; a name in neither passes with a note"
+
+mkfifo "$WORK/spool/carol/afifo"
+expect_broken "a FIFO in an inbox" "/afifo is not a regular file"
+rm "$WORK/spool/carol/afifo"
+kill -CONT "$CAROL_SESSION"
+wait_for '[ "$(wc -l <"$WORK/carol.out")" = 3 ]' || fail "carol received the three once resumed"
+ok "a FIFO left in an inbox at rest fails the conformance script"
+
 echo "spool-conformance.sh: $PASSED passed, 0 failed"

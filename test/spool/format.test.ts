@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { CURRENT_FORMAT, FORMAT_FILE, ensureFormat, formatLine, parseFormat } from '../../src/spool/format';
+import { CURRENT_FORMAT, FORMAT_FILE, ensureFormat, formatLine, parseFormat, requireFormat } from '../../src/spool/format';
 
 describe('spool format file', () => {
   const base = mkdtempSync(path.join(tmpdir(), 'tfgw-format-'));
@@ -78,6 +78,14 @@ describe('spool format file', () => {
     mkdirSync(path.join(root, FORMAT_FILE));
     assert.throws(() => ensureFormat(root), /cannot read the spool format file .*\.format: EISDIR/);
     assert.ok(existsSync(path.join(root, FORMAT_FILE)));
+  });
+
+  it('lets a writer check the version without creating the file (SPOOL.md §7 step 1)', () => {
+    const root = spool();
+    assert.throws(() => requireFormat(root), /has no \.format: it is not a tfgw spool, or no tfgw serve has started on it/);
+    assert.equal(existsSync(path.join(root, FORMAT_FILE)), false, 'a writer never writes .format');
+    assert.deepEqual(requireFormat(spool('tfgw-spool 1.3\n')), { major: 1, minor: 3 });
+    assert.throws(() => requireFormat(spool('tfgw-spool 2.0\n')), /has format 2\.0, newer than/);
   });
 
   it('parses only the first line', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { InboxReader } from '../../src/spool/inbox';
-import { messageName } from '../../src/spool/layout';
+import { messageName } from '../../src/spool/message-name';
 
 describe('inbox reader', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'tfgw-reader-'));

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
+import { FOREIGN_STAGING_MS } from '../../src/spool/janitor';
 import { writeRunRecord } from '../../src/spool/run-record';
 import { ProcessCounters } from '../../src/spool/process-counters';
 import { type TempSpool, deadPid, spoolPerTest } from './spool-fixture';
@@ -93,6 +94,30 @@ describe('janitor', () => {
     assert.equal(existsSync(liveTmp), true, 'live temporary files kept');
     assert.equal(existsSync(liveRun), true, 'live run record kept');
     assert.deepEqual(report, { links: 2, inboxes: 1, tmp: 1, locks: 1, run: 2 });
+  });
+
+  it("sweep keeps another writer's staging directory until it is an hour old (SPOOL.md §7.1)", async () => {
+    const stage = (name: string, ageMs: number): string => {
+      const dir = path.join(t().root, '.tmp', name);
+      mkdirSync(dir);
+      writeFileSync(path.join(dir, 'staged'), 'x');
+      const time = new Date(Date.now() - ageMs);
+      utimesSync(dir, time, time);
+      return dir;
+    };
+    const fresh = stage('ext-backup-4711', 0);
+    const almost = stage('ext-shell', FOREIGN_STAGING_MS - 60_000);
+    const old = stage('ext-old-1', FOREIGN_STAGING_MS + 60_000);
+    // All digits is tfgw's own, named by a pid: it goes with its process, whatever its age.
+    const deadPidDir = stage(String(dead), 0);
+
+    const report = await t().spool.janitor.sweep();
+
+    assert.equal(existsSync(fresh), true, 'a fresh staging directory of another writer is kept');
+    assert.equal(existsSync(almost), true, 'one just under an hour old is kept');
+    assert.equal(existsSync(old), false, 'one over an hour old is removed');
+    assert.equal(existsSync(deadPidDir), false, "a dead pid's directory is removed at once");
+    assert.equal(report.tmp, 2);
   });
 
   it('sweep leaves an unpublished inbox of a live process that is still young', async () => {

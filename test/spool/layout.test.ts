@@ -2,14 +2,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  SpoolLayout,
-  claimName,
-  isClaimName,
-  isMessageName,
-  messageName,
-  pidOfClaim,
-} from '../../src/spool/layout';
+import { SpoolLayout, claimName, isClaimName, pidOfClaim } from '../../src/spool/layout';
 
 const layout = new SpoolLayout('/srv/spool');
 
@@ -46,20 +39,5 @@ describe('spool layout', () => {
     assert.ok(isClaimName(a) && isClaimName(b));
     assert.equal(pidOfClaim(a), 4321);
     for (const name of ['', 'abc', '12-', '12-abc', '12-ABC-1', '-abc-1', '12-abc-1 ', 'x12-abc-1']) assert.equal(isClaimName(name), false, name);
-  });
-
-  it('names messages so that names sort in send order for each sender', () => {
-    const names = [messageName(1000, 7, 2), messageName(1000, 7, 10), messageName(999, 7, 11), messageName(1001, 7, 1)];
-    for (const name of names) assert.ok(isMessageName(name), name);
-    // Times never decrease within a process; within one millisecond the sequence orders.
-    const sent = [messageName(999, 7, 1), messageName(1000, 7, 2), messageName(1000, 7, 10), messageName(1001, 7, 11)];
-    assert.deepEqual([...sent].sort(), sent);
-    assert.equal(messageName(1, 2, 3), '0000000000001-0000002-0000000003');
-  });
-
-  it('recognises nothing else as a message', () => {
-    for (const name of ['owner.json', '.lock', '.evicted', '.full', '0000000000001-0000002-000000003', `${messageName(1, 2, 3)}x`, 'a000000000001-0000002-0000000003']) {
-      assert.equal(isMessageName(name), false, name);
-    }
   });
 });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'node:test';
 import { Spool } from '../../src/spool';
-import { messageName } from '../../src/spool/layout';
+import { messageName } from '../../src/spool/message-name';
 import { pidAlive } from '../../src/spool/liveness';
 import { type Claim, Ownership } from '../../src/spool/ownership';
 
