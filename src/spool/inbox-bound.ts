@@ -31,7 +31,8 @@ export class InboxBound {
    * Size of each queued message, taken with one stat when the reader first sees its
    * name (from a notification or a listing), so every queued byte counts: senders
    * check the mark before they write, and the bound overshoots by at most the
-   * messages in flight past that check, one per sender (docs/SPOOL.md §7.5).
+   * messages in flight past that check, one file per sender (a batch file holds at most
+   * MAX_BATCH_MESSAGES; docs/SPOOL.md §7.5, §7.6).
    */
   private readonly sizes = new Map<string, number>();
   /** Messages in each queued batch file (docs/SPOOL.md §7.6); any other file is one. */
