@@ -27,11 +27,12 @@ export function registerSpool(program: Command): void {
         i.identity.length > 30 ? `${i.identity.slice(0, 27)}...` : i.identity,
         `${i.pid ?? '?'}${i.alive ? '' : ' (dead)'}`,
         i.client ?? '?',
-        String(i.queuedFiles),
+        String(i.queuedMessages),
+        i.batchFiles > 0 ? `${i.queuedFiles} (${i.batchFiles} batch)` : String(i.queuedFiles),
         String(i.queuedBytes),
         i.full ? 'full' : '',
       ]);
-      printTable(['INBOX', 'IDENTITY', 'PID', 'CLIENT', 'QUEUED', 'BYTES', ''], rows);
+      printTable(['INBOX', 'IDENTITY', 'PID', 'CLIENT', 'QUEUED', 'FILES', 'BYTES', ''], rows);
     }
     if (view.unlinkedInboxes > 0 || view.temporaryFiles > 0) {
       process.stdout.write(`in transit: ${view.unlinkedInboxes} unlinked inboxes, ${view.temporaryFiles} temporary files\n`);

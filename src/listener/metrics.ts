@@ -152,6 +152,9 @@ export function prometheusText(s: Snapshot, p?: ProcessSample): string {
     metric('tfgw_gateway_peers', 'gauge', 'Identities in the gateway.', [['', s.peers]]),
     metric('tfgw_messages_relayed_total', 'counter', 'Messages queued into an inbox.', [['', t.sent]]),
     metric('tfgw_message_bytes_relayed_total', 'counter', 'Message bytes queued into an inbox.', [['', t.sentBytes]]),
+    metric('tfgw_batch_files_relayed_total', 'counter', 'Batch files queued into an inbox (their messages count above).', [
+      ['', t.batchesSent],
+    ]),
     metric('tfgw_messages_delivered_total', 'counter', 'Messages written to their receiving client.', [
       ['', t.delivered],
     ]),

@@ -23,7 +23,7 @@ import { describeFallback } from '../spool/watch';
 import { applyKeepalive } from './keepalive';
 import { ReadThrottle } from './read-throttle';
 import { refusalReply } from './refusal';
-import { relayToOutbox } from './relay';
+import { OutboxRelay } from './relay';
 import { watchSlowReceiver } from './slow-receiver';
 
 /** Deliveries stop being read from the inbox while this much is waiting in the socket. */
@@ -34,6 +34,7 @@ const CLOCK_BASE_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
 export class Connection {
   private readonly proto: ServerSession;
+  private readonly outbox: OutboxRelay;
   readonly client: string;
   private readonly membership: Membership;
   private readonly input: ReadThrottle;
@@ -63,6 +64,7 @@ export class Connection {
     this.done = new Promise((resolve) => {
       this.finish = resolve;
     });
+    this.outbox = new OutboxRelay(spool.outbox, stats, log, this.client);
     this.membership = new Membership(spool.layout, spool.ownership, {
       maxPeers: settings.maxPeers,
       conflictPolicy: settings.conflictPolicy,
@@ -84,7 +86,7 @@ export class Connection {
         acceptDegenerateKeys: settings.acceptDegenerateKeys,
         handshakeFrameLimit: settings.handshakeFrameLimit,
       },
-      this.host(spool),
+      this.host(),
     );
   }
 
@@ -162,6 +164,7 @@ export class Connection {
   }
 
   private async closed(): Promise<void> {
+    this.outbox.flush();
     this.ending.abort();
     if (this.slowTimer) clearInterval(this.slowTimer);
     this.proto.abort();
@@ -181,7 +184,7 @@ export class Connection {
     });
   }
 
-  private host(spool: Spool): SessionHost {
+  private host(): SessionHost {
     return {
       nowNs: () => CLOCK_BASE_NS + process.hrtime.bigint(),
       uuid: () => randomUUID(),
@@ -193,8 +196,12 @@ export class Connection {
       },
       close: (reason, violation) => this.closeFromProtocol(reason, violation),
       claimIdentity: (identity) => this.queueGateway(() => this.join(identity)),
-      relay: relayToOutbox(spool.outbox, this.stats, this.log, this.client),
-      leaveGateway: () => this.leaveGateway(),
+      relay: this.outbox.relay,
+      leaveGateway: () => {
+        // What the client sent before its -1 is queued before the identity is given up.
+        this.outbox.flush();
+        return this.leaveGateway();
+      },
     };
   }
 
@@ -298,7 +305,8 @@ export class Connection {
         foreign: (name, kind) => this.log.warn('removed a foreign inbox entry', { client: this.client, name, kind }),
         dropped: (reason, name, size) => {
           this.stats.dropped[reason]++;
-          this.log.warn('dropped an inbox file too large to be a message', { client: this.client, name, size });
+          const what = reason === 'too-large' ? 'too large to be a message' : 'that is not a valid batch';
+          this.log.warn(`dropped an inbox file ${what}`, { client: this.client, name, size });
         },
         vanished: (name) => this.log.debug('inbox entry vanished before it was read', { client: this.client, name }),
       },

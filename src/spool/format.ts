@@ -16,7 +16,7 @@ export interface SpoolFormat {
   minor: number;
 }
 
-export const CURRENT_FORMAT: Readonly<SpoolFormat> = Object.freeze({ major: 1, minor: 0 });
+export const CURRENT_FORMAT: Readonly<SpoolFormat> = Object.freeze({ major: 1, minor: 1 });
 
 const FORMAT_LINE = /^tfgw-spool (0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
 

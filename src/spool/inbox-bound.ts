@@ -1,5 +1,5 @@
 /**
- * The inbox bound: how many files and bytes wait in one inbox, as its reader
+ * The inbox bound: how many messages and bytes wait in one inbox, as its reader
  * last saw them, and the full mark that tells senders to drop while either
  * figure is at its limit. The reader keeps the figures current from its
  * listings, from the notifications that name arrivals and from its own
@@ -8,11 +8,13 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isBatchName } from './batch';
+import { peekBatch } from './batch-file';
 import { sizeOf } from './fs-safe';
 import { FULL_MARK } from './layout';
 
 export interface InboxLimits {
-  /** Queued files at which the inbox is marked full (senders then drop). */
+  /** Queued messages at which the inbox is marked full (senders then drop); a batch file counts its messages. */
   maxFiles: number;
   /** Queued bytes at which the inbox is marked full. */
   maxBytes: number;
@@ -22,15 +24,19 @@ export class InboxBound {
   private full = false;
   /** When the inbox was last marked full (ms since the epoch), or null while it is not. */
   fullSince: number | null = null;
+  /** Queued messages (a batch file counts the messages in it). */
   private files = 0;
   private bytes = 0;
   /**
    * Size of each queued message, taken with one stat when the reader first sees its
    * name (from a notification or a listing), so every queued byte counts: senders
    * check the mark before they write, and the bound overshoots by at most the
-   * messages in flight past that check, one per sender (docs/SPOOL.md §7.5).
+   * messages in flight past that check, one file per sender (a batch file holds at most
+   * MAX_BATCH_MESSAGES; docs/SPOOL.md §7.5, §7.6).
    */
   private readonly sizes = new Map<string, number>();
+  /** Messages in each queued batch file (docs/SPOOL.md §7.6); any other file is one. */
+  private readonly batches = new Map<string, number>();
   private readonly mark: string;
   private readonly prefix: string;
 
@@ -46,9 +52,17 @@ export class InboxBound {
     return { files: this.files, bytes: this.bytes };
   }
 
-  /** Counts a message once, at its size on disk (0 when it is already gone). */
+  /** Counts a file once, at its size on disk (0 when it is already gone) and the messages it holds. */
   count(name: string): void {
     if (this.sizes.has(name)) return;
+    if (isBatchName(name)) {
+      const entry = peekBatch(this.prefix + name);
+      this.sizes.set(name, entry?.bytes ?? 0);
+      this.batches.set(name, entry?.messages ?? 1);
+      this.files += entry?.messages ?? 1;
+      this.bytes += entry?.bytes ?? 0;
+      return;
+    }
     const size = sizeOf(this.prefix + name) ?? 0;
     this.sizes.set(name, size);
     this.files++;
@@ -66,7 +80,9 @@ export class InboxBound {
     const size = this.sizes.get(name);
     if (size === undefined) return;
     this.sizes.delete(name);
-    this.files--;
+    const batch = this.batches.get(name);
+    if (batch !== undefined) this.batches.delete(name);
+    this.files -= batch ?? 1;
     this.bytes -= size;
   }
 

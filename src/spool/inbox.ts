@@ -14,6 +14,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { isBatchName, decodeBatch } from './batch';
 import { InboxBound, type InboxLimits } from './inbox-bound';
 import { type ForeignKind, MessageFileReader } from './inbox-file';
 import { EVICTED_MARK, isMessageEntry } from './layout';
@@ -38,8 +39,11 @@ export interface InboxSink {
   failed(error: Error): void;
   /** An entry that is not a message (docs/SPOOL.md §8.1) was removed, once per entry. */
   foreign?(name: string, kind: ForeignKind): void;
-  /** A file over the protocol's largest message was removed unread. */
-  dropped?(reason: 'too-large', name: string, size: number): void;
+  /**
+   * A file was removed undelivered: over the protocol's largest message (unread),
+   * or a batch file that does not decode (docs/SPOOL.md §7.6).
+   */
+  dropped?(reason: 'too-large' | 'bad-batch', name: string, size: number): void;
   /** A name vanished before it was read (for a debug log). */
   vanished?(name: string): void;
 }
@@ -193,7 +197,7 @@ export class InboxReader {
     }
     if (this.pendingHead === this.pending.length) return;
     // Batching pays only for two or more: a lone message goes out with a plain write.
-    const batch = this.pending.length - this.pendingHead > 1;
+    const batch = this.pending.length - this.pendingHead > 1 || isBatchName(this.pending[this.pendingHead]!);
     if (batch) this.sink.batchStart?.();
     try {
       this.deliverPending();
@@ -229,11 +233,26 @@ export class InboxReader {
         this.report(name, entry);
         continue;
       }
-      files++;
       bytes += entry.data.length;
-      if (!this.sink.deliver(entry.data)) this.paused = true;
+      files += isBatchName(name) ? this.deliverBatch(name, entry.data) : this.deliverOne(entry.data);
     }
     return files;
+  }
+
+  private deliverOne(message: Buffer): number {
+    if (!this.sink.deliver(message)) this.paused = true;
+    return 1;
+  }
+
+  /** A batch file's messages, all of them (the file is gone): a full sink only pauses what follows. */
+  private deliverBatch(name: string, data: Buffer): number {
+    const decoded = decodeBatch(data);
+    if (!('messages' in decoded)) {
+      this.sink.dropped?.('bad-batch', name, data.length);
+      return 0;
+    }
+    for (const message of decoded.messages) this.deliverOne(message);
+    return decoded.messages.length;
   }
 
   /** Tells the sink what became of an entry that was not delivered. */

@@ -6,9 +6,11 @@
  * one step: no separate lookup that a takeover could make stale, and a missing link
  * is simply "no such peer". Everything is synchronous: a session process serves a
  * single connection, the calls are short, and doing them in order is what keeps
- * each sender's messages in order.
+ * each sender's messages in order. Several messages for one destination may go as
+ * one batch file (batch.ts), which costs the spool what one message costs.
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { BATCH_SUFFIX, encodeBatch } from './batch';
 import { identityToName } from './identity-name';
 import { FULL_MARK, type SpoolLayout } from './layout';
 import { messageName } from './message-name';
@@ -36,27 +38,33 @@ export class Outbox {
   lastError = '';
   /** The file name the last send chose (what a listing of the inbox shows). */
   lastName = '';
+  /** Where batch files are encoded, grown to the largest one (at most MAX_BATCH_BYTES). */
+  private batchScratch: Buffer | null = null;
 
   constructor(
     private readonly layout: SpoolLayout,
     private readonly pid: number = process.pid,
   ) {}
 
-  /** Queues `message` for the session that holds `destination` right now. */
-  send(destination: Uint8Array, message: Uint8Array): SendOutcome {
+  /**
+   * Queues `message` for the session that holds `destination` right now; a list
+   * (of at most MAX_BATCH_MESSAGES, within MAX_BATCH_BYTES encoded) goes as one batch file.
+   */
+  send(destination: Uint8Array, message: Uint8Array | readonly Uint8Array[]): SendOutcome {
     const link = this.linkOf(destination);
     // Through the link: there when the peer is in the gateway and its inbox is full.
     if (sizeOf(`${link}/${FULL_MARK}`) !== null) return 'inbox-full';
 
     const ms = Math.max(this.lastMs, Date.now());
     this.lastMs = ms;
-    const file = messageName(ms, this.pid, ++this.seq);
+    const single = message instanceof Uint8Array;
+    const file = messageName(ms, this.pid, ++this.seq) + (single ? '' : BATCH_SUFFIX);
     this.lastName = file;
     let tmp = '';
     try {
       // Making the temporary directory can fail too (a file in its place): a failed send.
       tmp = this.tmpPath(file);
-      this.writeTemporary(tmp, message);
+      this.writeTemporary(tmp, single ? message : this.encode(message));
     } catch (err) {
       this.lastError = String(err);
       if (tmp !== '') discard(tmp);
@@ -90,6 +98,13 @@ export class Outbox {
       this.links.set(key, link);
     }
     return link;
+  }
+
+  private encode(messages: readonly Uint8Array[]): Buffer {
+    const encoded = encodeBatch(messages, this.batchScratch ?? undefined);
+    // A longer result is a fresh buffer (the scratch was too small): keep it for next time.
+    if (encoded.length > (this.batchScratch?.length ?? 0)) this.batchScratch = encoded;
+    return encoded;
   }
 
   /** Removes this process's temporary directory (at exit). */

@@ -1,8 +1,12 @@
 /** Counters of one session process, published in its run record for the metrics endpoint. */
 import type { SendOutcome } from './outbox';
 
-/** Why a message was not delivered: no such peer, its inbox full, a spool failure, it left first, or a file in an inbox too large to be a message. */
-export type DropReason = Exclude<SendOutcome, 'queued'> | 'peer-left' | 'too-large';
+/**
+ * Why a message was not delivered: no such peer, its inbox full, a spool failure, it
+ * left first, a file in an inbox too large to be a message, or a batch file that does
+ * not decode (counted once per file: its messages cannot be told apart).
+ */
+export type DropReason = Exclude<SendOutcome, 'queued'> | 'peer-left' | 'too-large' | 'bad-batch';
 
 export class ProcessCounters {
   handshakesOk = 0;
@@ -24,16 +28,19 @@ export class ProcessCounters {
   bytesOut = 0;
   sent = 0;
   sentBytes = 0;
+  /** Batch files queued (docs/SPOOL.md §7.6); their messages are in `sent`. */
+  batchesSent = 0;
   delivered = 0;
   deliveredBytes = 0;
-  dropped: Record<DropReason, number> = { 'no-peer': 0, 'inbox-full': 0, failed: 0, 'peer-left': 0, 'too-large': 0 };
+  dropped: Record<DropReason, number> = { 'no-peer': 0, 'inbox-full': 0, failed: 0, 'peer-left': 0, 'too-large': 0, 'bad-batch': 0 };
 
-  count(outcome: SendOutcome, bytes: number): void {
+  /** Counts the outcome of sending `messages` messages of `bytes` bytes in all (one file). */
+  count(outcome: SendOutcome, bytes: number, messages = 1): void {
     if (outcome === 'queued') {
-      this.sent++;
+      this.sent += messages;
       this.sentBytes += bytes;
     } else {
-      this.dropped[outcome]++;
+      this.dropped[outcome] += messages;
     }
   }
 }
@@ -51,6 +58,7 @@ export function addStats(into: ProcessCounters, from: ProcessCounters): void {
   into.bytesOut += from.bytesOut ?? 0;
   into.sent += from.sent ?? 0;
   into.sentBytes += from.sentBytes ?? 0;
+  into.batchesSent += from.batchesSent ?? 0;
   into.delivered += from.delivered ?? 0;
   into.deliveredBytes += from.deliveredBytes ?? 0;
   for (const reason of Object.keys(into.dropped) as DropReason[]) {

@@ -1,6 +1,8 @@
 /** A read-only view of a spool: who is in the gateway and what waits for them. */
 import { readlinkSync } from 'node:fs';
 import path from 'node:path';
+import { isBatchName } from './batch';
+import { countBatch } from './batch-file';
 import { listDir, sizeOf } from './fs-safe';
 import { INBOXES, type SpoolLayout, TMP, isMessageEntry } from './layout';
 import { pidAlive } from './liveness';
@@ -21,7 +23,11 @@ export interface InboxView {
   alive: boolean;
   since: string | null;
   client: string | null;
+  /** Message files, batch files among them (docs/SPOOL.md §7.6). */
   queuedFiles: number;
+  /** Messages in them: a batch file counts the messages it holds, a garbled one none (the reader drops it). */
+  queuedMessages: number;
+  batchFiles: number;
   queuedBytes: number;
   full: boolean;
 }
@@ -49,12 +55,20 @@ export function viewSpool(layout: SpoolLayout): SpoolView {
     const dir = layout.inbox(claim);
     const owner = readOwnerRecord(dir);
     let files = 0;
+    let messages = 0;
+    let batches = 0;
     let bytes = 0;
     const entries = listDir(dir);
     for (const entry of entries) {
       if (!isMessageEntry(entry)) continue;
       files++;
       bytes += sizeOf(path.join(dir, entry)) ?? 0;
+      if (!isBatchName(entry)) {
+        messages++;
+        continue;
+      }
+      batches++;
+      messages += countBatch(path.join(dir, entry)) ?? 0;
     }
     inboxes.push({
       name,
@@ -64,6 +78,8 @@ export function viewSpool(layout: SpoolLayout): SpoolView {
       since: owner?.since ?? null,
       client: owner?.client ?? null,
       queuedFiles: files,
+      queuedMessages: messages,
+      batchFiles: batches,
       queuedBytes: bytes,
       full: entries.includes('.full'),
     });

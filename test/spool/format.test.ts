@@ -19,30 +19,30 @@ describe('spool format file', () => {
   }
   const formatText = (root: string) => readFileSync(path.join(root, FORMAT_FILE), 'latin1');
 
-  it('is version 1.0, written as one line', () => {
-    assert.deepEqual({ ...CURRENT_FORMAT }, { major: 1, minor: 0 });
-    assert.equal(formatLine(CURRENT_FORMAT), 'tfgw-spool 1.0\n');
+  it('is version 1.1, written as one line', () => {
+    assert.deepEqual({ ...CURRENT_FORMAT }, { major: 1, minor: 1 });
+    assert.equal(formatLine(CURRENT_FORMAT), 'tfgw-spool 1.1\n');
   });
 
   it('creates .format in a new spool and leaves nothing else behind', () => {
     const root = spool();
-    assert.deepEqual(ensureFormat(root), { major: 1, minor: 0 });
-    assert.equal(formatText(root), 'tfgw-spool 1.0\n');
+    assert.deepEqual(ensureFormat(root), { major: 1, minor: 1 });
+    assert.equal(formatText(root), 'tfgw-spool 1.1\n');
     // The staging directory under .tmp/ is gone again.
     assert.deepEqual(readdirSync(path.join(root, '.tmp')), []);
   });
 
   it('creates the spool root itself when it does not exist yet', () => {
     const root = path.join(base, 'not-yet', 'spool');
-    assert.deepEqual(ensureFormat(root), { major: 1, minor: 0 });
-    assert.equal(formatText(root), 'tfgw-spool 1.0\n');
+    assert.deepEqual(ensureFormat(root), { major: 1, minor: 1 });
+    assert.equal(formatText(root), 'tfgw-spool 1.1\n');
   });
 
   it('is idempotent: a second call reads the file the first wrote', () => {
     const root = spool();
     ensureFormat(root);
-    assert.deepEqual(ensureFormat(root), { major: 1, minor: 0 });
-    assert.equal(formatText(root), 'tfgw-spool 1.0\n');
+    assert.deepEqual(ensureFormat(root), { major: 1, minor: 1 });
+    assert.equal(formatText(root), 'tfgw-spool 1.1\n');
   });
 
   it('accepts a minor version it does not know, and does not rewrite the file', () => {
@@ -68,7 +68,7 @@ describe('spool format file', () => {
   for (const garbled of ['', 'hello\n', 'tfgw-spool 1\n', ' tfgw-spool 1.0\n', 'tfgw-spool 1.0 \n', 'tfgw-spool 01.0\n']) {
     it(`refuses a garbled file ${JSON.stringify(garbled)} and leaves it as it is`, () => {
       const root = spool(garbled);
-      assert.throws(() => ensureFormat(root), /is garbled \(its first line should read "tfgw-spool 1\.0"/);
+      assert.throws(() => ensureFormat(root), /is garbled \(its first line should read "tfgw-spool 1\.1"/);
       assert.equal(formatText(root), garbled);
     });
   }

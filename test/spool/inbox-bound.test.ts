@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { encodeBatch } from '../../src/spool/batch';
 import { InboxBound } from '../../src/spool/inbox-bound';
 import { FULL_MARK } from '../../src/spool/layout';
 
@@ -15,6 +16,7 @@ describe('inbox bound', () => {
     const dir = mkdtempSync(path.join(root, `inbox-${++n}-`));
     const put = (name: string, size: number) => writeFileSync(path.join(dir, name), Buffer.alloc(size, 1));
     return {
+      dir,
       bound: new InboxBound(dir, { maxFiles, maxBytes }),
       put,
       marked: () => existsSync(path.join(dir, FULL_MARK)),
@@ -85,5 +87,20 @@ describe('inbox bound', () => {
     bound.resync(['a', 'b']);
     bound.update();
     assert.equal(marked(), true);
+  });
+
+  it('counts the messages of a batch file, not the file, and a garbled one as one message', () => {
+    const { dir, bound, marked, put } = rig(10, 1 << 20);
+    const batch = encodeBatch(Array.from({ length: 9 }, (_, i) => Buffer.from(`m${i}`)));
+    writeFileSync(path.join(dir, 'a.batch'), batch);
+    writeFileSync(path.join(dir, 'b.batch'), 'not a batch');
+    put('c', 4);
+    bound.noteArrival('a.batch');
+    assert.deepEqual(bound.queued, { files: 9, bytes: batch.length });
+    assert.equal(marked(), false);
+    bound.noteArrival('b.batch');
+    assert.equal(marked(), true, 'full at 10 messages in two files');
+    bound.resync(['b.batch', 'c']);
+    assert.deepEqual(bound.queued, { files: 2, bytes: 11 + 4 }, 'the batch file is forgotten with its messages');
   });
 });

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { encodeBatch } from '../../src/spool/batch';
 import { InboxReader } from '../../src/spool/inbox';
 import { messageName } from '../../src/spool/message-name';
 
@@ -22,9 +23,13 @@ describe('inbox reader', () => {
     mkdirSync(dir);
     mkdirSync(tmp);
     const got: string[] = [];
+    const events: string[] = [];
     const reader = new InboxReader(
       dir,
       {
+        batchStart: () => events.push('start'),
+        batchEnd: () => events.push(`end after ${got.length}`),
+        dropped: (reason, name) => events.push(`${reason} ${name}`),
         // The buffer is only valid during the call: copy it out.
         deliver: (m) => {
           got.push(m.toString());
@@ -47,7 +52,12 @@ describe('inbox reader', () => {
       while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
       return cond();
     };
-    return { dir, reader, got, put, until };
+    /** Renames `bytes` in under `name` (a batch file when it ends in .batch). */
+    const putFile = (name: string, bytes: Uint8Array) => {
+      writeFileSync(path.join(tmp, name), bytes);
+      renameSync(path.join(tmp, name), path.join(dir, name));
+    };
+    return { dir, reader, got, events, put, putFile, until };
   }
 
   it('delivers what was queued before it started, in send order, then new arrivals, and deletes each', async () => {
@@ -75,6 +85,34 @@ describe('inbox reader', () => {
     for (let i = 0; i < 5; i++) put(`unnoticed ${i}`);
     assert.ok(await until(() => got.length === 6, 3000), `delivered ${got.length} of 6`);
     assert.deepEqual(got.slice(1), Array.from({ length: 5 }, (_, i) => `unnoticed ${i}`));
+    await reader.stop();
+  });
+
+  it('delivers a batch file as its messages, in order, in one batch of writes, sorted among plain files', async () => {
+    const { dir, reader, got, events, putFile, until } = rig();
+    await reader.start();
+    reader.enable();
+    await new Promise((r) => setTimeout(r, 50));
+    const base = messageName(Date.now(), 4242, 1);
+    putFile(`${base}.batch`, encodeBatch(['b0', 'b1', 'b2'].map((t) => Buffer.from(t))));
+    assert.ok(await until(() => got.length === 3, 5000), `delivered ${got.length} of 3`);
+    assert.deepEqual(got, ['b0', 'b1', 'b2']);
+    assert.deepEqual(events, ['start', 'end after 3'], 'a lone batch file still goes out as one write');
+    assert.ok(await until(() => readdirSync(dir).length === 0, 2000), 'the batch file is deleted');
+    await reader.stop();
+  });
+
+  it('drops a batch file that does not decode, reports it, and goes on with the next file', async () => {
+    const { dir, reader, got, events, put, putFile, until } = rig();
+    const good = encodeBatch([Buffer.from('x'), Buffer.from('y')]);
+    putFile(`${messageName(Date.now() - 1000, 4242, 1)}.batch`, good.subarray(0, good.length - 1));
+    put('after');
+    await reader.start();
+    reader.enable();
+    assert.ok(await until(() => got.length === 1, 5000));
+    assert.deepEqual(got, ['after']);
+    assert.ok(events.some((e) => /^bad-batch \d{13}-0004242-0000000001\.batch$/.test(e)), events.join(', '));
+    assert.ok(await until(() => readdirSync(dir).length === 0, 2000), 'the bad file is removed');
     await reader.stop();
   });
 });

@@ -14,7 +14,7 @@ describe('process counters', () => {
     c.count('failed', 100);
     assert.equal(c.sent, 2);
     assert.equal(c.sentBytes, 15);
-    assert.deepEqual(c.dropped, { 'no-peer': 1, 'inbox-full': 2, failed: 1, 'peer-left': 0, 'too-large': 0 });
+    assert.deepEqual(c.dropped, { 'no-peer': 1, 'inbox-full': 2, failed: 1, 'peer-left': 0, 'too-large': 0, 'bad-batch': 0 });
   });
 
   it('adds every counter field by field, and no gauge', () => {
@@ -24,7 +24,7 @@ describe('process counters', () => {
     for (const key of Object.keys(from) as (keyof ProcessCounters)[]) {
       if (typeof from[key] === 'number') (from as unknown as Record<string, number>)[key] = n++;
     }
-    from.dropped = { 'no-peer': 1, 'inbox-full': 2, failed: 3, 'peer-left': 4, 'too-large': 5 };
+    from.dropped = { 'no-peer': 1, 'inbox-full': 2, failed: 3, 'peer-left': 4, 'too-large': 5, 'bad-batch': 6 };
     addStats(into, from);
     addStats(into, from);
     const gauges = new Set(['peers', 'inboxDepth']);
@@ -33,7 +33,7 @@ describe('process counters', () => {
       const expected = gauges.has(key) ? 0 : 2 * (from[key] as number);
       assert.equal(into[key], expected, key);
     }
-    assert.deepEqual(into.dropped, { 'no-peer': 2, 'inbox-full': 4, failed: 6, 'peer-left': 8, 'too-large': 10 });
+    assert.deepEqual(into.dropped, { 'no-peer': 2, 'inbox-full': 4, failed: 6, 'peer-left': 8, 'too-large': 10, 'bad-batch': 12 });
   });
 
   it('adds a record written by an older process that lacks some fields', () => {
@@ -43,6 +43,6 @@ describe('process counters', () => {
     addStats(into, { sent: 1 } as unknown as ProcessCounters);
     assert.equal(into.sent, 5);
     assert.equal(into.delivered, 0);
-    assert.deepEqual(into.dropped, { 'no-peer': 1, 'inbox-full': 0, failed: 0, 'peer-left': 0, 'too-large': 0 });
+    assert.deepEqual(into.dropped, { 'no-peer': 1, 'inbox-full': 0, failed: 0, 'peer-left': 0, 'too-large': 0, 'bad-batch': 0 });
   });
 });

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { encodeBatch } from '../../src/spool/batch';
 import { FULL_MARK } from '../../src/spool/layout';
 import { identityLinks, viewSpool } from '../../src/spool/view';
 import { deadPid, spoolPerTest } from './spool-fixture';
@@ -41,6 +42,15 @@ describe('spool view', () => {
     assert.equal(bobView.client, '127.0.0.1:1');
     assert.ok(bobView.since !== null && !Number.isNaN(Date.parse(bobView.since)));
     assert.equal(view.inboxes[0].pid, dead);
+  });
+
+  it('counts the messages in batch files, and none in a batch file that does not decode', async () => {
+    const bob = await t().liveSession('bob');
+    t().putMessage(bob.dir, 'plain');
+    writeFileSync(path.join(bob.dir, '1.batch'), encodeBatch(['a', 'b', 'c'].map((x) => Buffer.from(x))));
+    writeFileSync(path.join(bob.dir, '2.batch'), 'tfgw-batch 2\n\x00\x00\x00\x01a');
+    const [view] = viewSpool(t().layout).inboxes;
+    assert.deepEqual([view!.queuedFiles, view!.batchFiles, view!.queuedMessages], [3, 2, 4]);
   });
 
   it('counts inboxes no identity links to, and files in transit under .tmp', async () => {
