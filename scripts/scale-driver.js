@@ -50,6 +50,7 @@ const PAIR_MESSAGE = 1024;
 const RING_TAG = 0x52; // R
 const PAIR_TAG = 0x50; // P
 const DEADLINE_MS = 120_000;
+const JOIN_ATTEMPTS = 3;
 
 function log(text) {
   process.stderr.write(`scale-driver: ${text}\n`);
@@ -183,6 +184,26 @@ function sample(text, name) {
 
 const identity = (i) => `scale-${i}`;
 
+/**
+ * Connects and enters as peer i. A connection that fails before the OK (closed by
+ * a timeout of the server's on a loaded machine) is tried again, at most
+ * JOIN_ATTEMPTS times in all, and counted; a refusal is not.
+ */
+async function enter(i, summary) {
+  for (let attempt = 1; ; attempt++) {
+    let client = null;
+    try {
+      client = await connect({ host: '127.0.0.1', port, version: '0.0', publicKey, hash, timeoutMs: 60_000 });
+      return { client, peer: await client.enterGateway(identity(i), { buffer: false }) };
+    } catch (err) {
+      client?.close();
+      if (err.name !== 'TfConnectionError' || attempt >= JOIN_ATTEMPTS) throw err;
+      summary.joinRetries++;
+      log(`${identity(i)}: ${err.message}; again`);
+    }
+  }
+}
+
 /** Enters every identity, `concurrency` connections at a time; each peer records what it gets. */
 async function joinAll(summary) {
   const peers = new Array(peerCount);
@@ -191,8 +212,7 @@ async function joinAll(summary) {
     while (next < peerCount) {
       const i = next++;
       try {
-        const client = await connect({ host: '127.0.0.1', port, version: '0.0', publicKey, hash, timeoutMs: 60_000 });
-        const peer = await client.enterGateway(identity(i), { buffer: false });
+        const { client, peer } = await enter(i, summary);
         const entry = { i, client, peer, ring: [], pairHandler: null };
         peer.on('message', (m) => {
           if (m[0] === RING_TAG) entry.ring.push(m);
@@ -275,6 +295,7 @@ async function main() {
     peers: peerCount,
     joined: 0,
     joinFailures: [],
+    joinRetries: 0,
     joinSeconds: 0,
     joinCpuSeconds: 0,
     plateau: null,

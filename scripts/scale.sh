@@ -167,7 +167,7 @@ node -e '
   const sent = s.pairs.reduce((n, d) => n + d.sent, 0);
   const received = s.pairs.reduce((n, d) => n + d.received, 0);
   const lines = [
-    `joined ${s.joined}/${s.peers} in ${s.joinSeconds.toFixed(1)} s (server CPU ${s.joinCpuSeconds} s, ${(1000 * s.joinCpuSeconds / Math.max(1, s.joined)).toFixed(0)} ms a peer); ${s.joinFailures.length} refused`,
+    `joined ${s.joined}/${s.peers} in ${s.joinSeconds.toFixed(1)} s (server CPU ${s.joinCpuSeconds} s, ${(1000 * s.joinCpuSeconds / Math.max(1, s.joined)).toFixed(0)} ms a peer); ${s.joinFailures.length} failed, ${s.joinRetries} connections tried again`,
     `at the plateau: ${p.sessionProcesses} session processes, PSS ${p.sessionsPssMiB} MiB together, ${p.pssPerSessionMiB} MiB a session process; listener PSS ${p.listenerPssMiB} MiB and ${p.listenerDescriptors} descriptors; ${p.threads} threads; ${p.inotifyInstances} inotify instances; ${s.watchFallbacks} inboxes polled (tfgw_watch_fallbacks_total), ${s.gatewayPeers} peers (tfgw_gateway_peers)`,
     `ring: ${s.ringDelivered}/${s.peers} peers got exactly the message sent to them; ${s.ringWrong.length} did not, ${s.unexpected} unexpected messages`,
     `${s.pairs.length / 2} pairs, 1 KiB messages both ways: ${sent} sent, ${received} received, ${sent - received} lost, ${s.pairs.reduce((n, d) => n + d.corrupt + d.outOfOrder, 0)} corrupt or out of order (${(received / Math.max(0.001, s.relaySeconds)).toFixed(0)} messages/s beside the ring)`,
