@@ -51,6 +51,7 @@ const RING_TAG = 0x52; // R
 const PAIR_TAG = 0x50; // P
 const DEADLINE_MS = 120_000;
 const JOIN_ATTEMPTS = 3;
+const IDLE_WINDOW_MS = 10_000;
 
 function log(text) {
   process.stderr.write(`scale-driver: ${text}\n`);
@@ -299,6 +300,7 @@ async function main() {
     joinSeconds: 0,
     joinCpuSeconds: 0,
     plateau: null,
+    idleCpuPercentOfCore: null,
     watchFallbacks: null,
     gatewayPeers: null,
     ringDelivered: 0,
@@ -323,7 +325,11 @@ async function main() {
   const text = await metrics();
   summary.watchFallbacks = sample(text, 'tfgw_watch_fallbacks_total');
   summary.gatewayPeers = sample(text, 'tfgw_gateway_peers');
-  log(`plateau ${JSON.stringify(summary.plateau)}`);
+  // The cost of peers that only wait: the server's CPU over a quiet window.
+  cpu = serverCpu();
+  await sleep(IDLE_WINDOW_MS);
+  summary.idleCpuPercentOfCore = Number(((100 * (serverCpu() - cpu)) / (IDLE_WINDOW_MS / 1000)).toFixed(1));
+  log(`plateau ${JSON.stringify(summary.plateau)}, idle CPU ${summary.idleCpuPercentOfCore} % of a core`);
 
   cpu = serverCpu();
   t = Date.now();
