@@ -140,11 +140,13 @@ wait "$DRIVER_PID"
 DRIVER_STATUS=$?
 DRIVER_PID=""
 
-# The pool shrinks back a few seconds after the burst: surplus waiting processes retire.
+# The pool shrinks back a few seconds after the burst: surplus waiting processes retire,
+# and the listener removes what each left (its run record last) once it has exited.
 SETTLED=0
 for _ in $(seq 1 $((SETTLE * 2))); do
   if [ "$(sessions)" -le "$B_SESS" ] && [ "$(count "$SPOOL" ! -name '.*')" = 0 ] &&
-    [ "$(count "$SPOOL/.inboxes")" = 0 ] && [ "$(count "$SPOOL/.locks")" = 0 ]; then
+    [ "$(count "$SPOOL/.inboxes")" = 0 ] && [ "$(count "$SPOOL/.locks")" = 0 ] &&
+    [ "$(count "$SPOOL/.run" -name '*.json')" -le "$(sessions)" ]; then
     SETTLED=1
     break
   fi
