@@ -2,8 +2,10 @@
  * The session process's run record (`<spool>/.run/<pid>.json`): what it is doing,
  * since when, for which client, how many connections it served, and its
  * counters. The listener sizes its pool and answers /metrics from it, so the
- * record is rewritten on every change of state and on every refresh tick.
+ * record is rewritten on every change of state and on every refresh tick that
+ * has a counter to bring up to date.
  */
+import { existsSync } from 'node:fs';
 import type { Logger } from '../log/logger';
 import type { ProcessCounters } from '../spool/process-counters';
 import { type RunRecord, type RunState, writeRunRecord } from '../spool/run-record';
@@ -23,6 +25,8 @@ export interface RunPublisherOptions {
 export class RunPublisher {
   private readonly record: RunRecord;
   private readonly now: () => number;
+  /** The record as last written, to tell whether a refresh has anything to write. */
+  private lastWritten = '';
 
   constructor(private readonly options: RunPublisherOptions) {
     this.now = options.now ?? Date.now;
@@ -52,19 +56,34 @@ export class RunPublisher {
     this.write();
   }
 
-  /** Writes the record again as it is, with the counters as they are now. */
+  /**
+   * Writes the record again with the counters as they are now, unless nothing
+   * changed and the file is still there. Every session process refreshes once a
+   * second into the one `.run` directory, and each write creates and renames a
+   * file in it under the directory's lock: with a thousand idle peers the
+   * unchanged rewrites queued on that lock for seconds, stalling every
+   * process's event loop (scripts/scale.sh). A missing file (the spool deleted)
+   * is written again.
+   */
   refresh(): void {
-    this.publish(this.record.state, this.record.client);
+    this.options.stats.inboxDepth = this.options.inboxDepth();
+    if (JSON.stringify(this.record) === this.lastWritten && existsSync(this.options.file)) return;
+    this.write();
   }
 
   private write(): void {
     const { file, log } = this.options;
+    const text = JSON.stringify(this.record);
+    this.lastWritten = '';
     try {
       writeRunRecord(file, this.record);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' && this.rewriteInNewSpool()) return;
-      log.warn('run record not written', { error: (err as Error).message });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !this.rewriteInNewSpool()) {
+        log.warn('run record not written', { error: (err as Error).message });
+        return;
+      }
     }
+    this.lastWritten = text;
   }
 
   /** The spool's .run directory went away (an operator, a sweep): make it again once. */

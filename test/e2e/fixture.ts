@@ -12,13 +12,13 @@ import { type ServerHandle, startServer } from '../helpers/tfgw-server';
 /**
  * Starts a server with `args` (and `env`) before the enclosing describe block's
  * tests and stops it after them. The handle is empty until the server runs:
- * use it inside hooks and tests. A suite's own `before` hooks registered after
+ * use it inside hooks and tests. A `launcher` runs the server (see startServer). A suite's own `before` hooks registered after
  * this call see the server running.
  */
-export function serverForSuite(args: string[] = [], env: NodeJS.ProcessEnv = {}): ServerHandle {
+export function serverForSuite(args: string[] = [], env: NodeJS.ProcessEnv = {}, launcher: string[] = []): ServerHandle {
   const server = {} as ServerHandle;
   before(async () => {
-    Object.assign(server, await startServer(args, env));
+    Object.assign(server, await startServer(args, env, launcher));
   });
   after(async () => {
     await server.stop();

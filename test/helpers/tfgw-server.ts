@@ -32,17 +32,21 @@ export interface ServerHandle {
   stop(): Promise<number | null>;
 }
 
-export async function startServer(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<ServerHandle> {
+/**
+ * Starts `tfgw serve` with `extraArgs` (and `env`). A `launcher` (a command and
+ * its arguments, say a user namespace of the test's own) runs the server: it gets
+ * the node binary and its arguments appended and must exec them, so the server's
+ * pid is the child's.
+ */
+export async function startServer(extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, launcher: string[] = []): Promise<ServerHandle> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tfgw-test-'));
   const dataDir = path.join(dir, 'data');
   // A `--spool DIR` among the extra arguments (say, on a file system of the test's own) replaces the default.
   const spoolFlag = extraArgs.indexOf('--spool');
   const spool = spoolFlag >= 0 ? path.resolve(extraArgs[spoolFlag + 1]!) : path.join(dir, 'spool');
-  const child = spawn(
-    process.execPath,
-    [TFGW_BIN, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(spoolFlag >= 0 ? [] : ['--spool', spool]), ...extraArgs],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } },
-  );
+  const serve = [TFGW_BIN, 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, ...(spoolFlag >= 0 ? [] : ['--spool', spool]), ...extraArgs];
+  const [command, ...args] = [...launcher, process.execPath, ...serve];
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let stdout = '';
   let stderr = '';
   child.stderr!.on('data', (c: Buffer) => {

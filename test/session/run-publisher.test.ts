@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { type Rig, sessionRig } from './fakes';
@@ -41,6 +41,21 @@ describe('RunPublisher', () => {
     rig.publisher.refresh();
     assert.equal(rig.written()?.connections, 2);
     assert.equal(rig.publisher.connections, 2);
+  });
+
+  it('leaves an unchanged record alone on a refresh, and writes it again once a counter moved or the file went', () => {
+    const file = rig.spool.layout.runFile(4242);
+    rig.publisher.publish('idle', null);
+    writeFileSync(file, 'left alone');
+    rig.clock.ms += 1000;
+    rig.publisher.refresh();
+    assert.equal(readFileSync(file, 'utf8'), 'left alone', 'an idle refresh writes nothing');
+    rig.stats.bytesIn = 5;
+    rig.publisher.refresh();
+    assert.equal(rig.written()?.stats.bytesIn, 5);
+    rmSync(file);
+    rig.publisher.refresh();
+    assert.equal(rig.written()?.stats.bytesIn, 5, 'a record removed is written again');
   });
 
   it('makes the .run directory again when it was removed, and writes the record there', () => {
