@@ -6,6 +6,8 @@
 // after an edit of docs/perf/analysis.md.)
 // The spool is a RAM-backed tmpfs mounted for the run when this runs as root,
 // else a directory under /dev/shm; a second, shorter pass uses a spool on disk.
+// --against-reference <dir> measures the side-by-side table instead (perf-reference.js)
+// and re-renders PERFORMANCE.md with it; --render keeps the last side-by-side table.
 'use strict';
 const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -16,8 +18,8 @@ const root = path.resolve(__dirname, '..');
 const tfgw = path.join(root, 'bin', 'tfgw');
 const quick = process.argv.includes('--quick');
 const scale = (n) => (quick ? Math.max(1, Math.round(n / 5)) : n);
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfgw-perf-'));
-const dataDir = path.join(work, 'data');
+let work = '';
+let dataDir = '';
 
 function log(msg) {
   process.stderr.write(`perf-report: ${msg}\n`);
@@ -140,11 +142,18 @@ function svgLines({ title, xLabel, yLabel, series, xLog = false, yLog = false, x
 }
 
 async function main() {
-  if (process.argv.includes('--render')) {
+  const against = process.argv.indexOf('--against-reference');
+  if (against >= 0) {
+    const only = process.argv.indexOf('--figures');
+    await require('./perf-reference').run(process.argv[against + 1], quick, only >= 0 ? process.argv[only + 1].split(',') : null);
+  }
+  if (against >= 0 || process.argv.includes('--render')) {
     const saved = JSON.parse(fs.readFileSync(path.join(root, 'docs', 'perf', 'results.json'), 'utf8'));
     writeReport(saved, saved.meta.ramFs, new Date(saved.meta.started), saved.meta.quick);
     return;
   }
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'tfgw-perf-'));
+  dataDir = path.join(work, 'data');
   const started = new Date();
   const ram = ramSpool();
   const port = 10500 + Math.floor(Math.random() * 400);
@@ -376,7 +385,7 @@ Idle peers: ${idle.open} held, ${f1(idle.memory?.totalPssMB)} MB PSS in their se
 ${f1(perPeer)} MB per peer; the listener ${f1(idle.memory?.listener?.pssMB ?? Number.NaN)} MB. An idle bare \`node\` process is ${f1(nodePssAlone)} MB PSS
 alone and ${f1(nodePss)} MB each when ${fl.node.sideBySide ?? 1} run side by side (sharing the binary's pages as sessions do).
 
-${fs.existsSync(path.join(root, 'docs', 'perf', 'analysis.md')) ? fs.readFileSync(path.join(root, 'docs', 'perf', 'analysis.md'), 'utf8') : ''}`;
+${require('./perf-reference-table').section(root)}${fs.existsSync(path.join(root, 'docs', 'perf', 'analysis.md')) ? fs.readFileSync(path.join(root, 'docs', 'perf', 'analysis.md'), 'utf8') : ''}`;
   fs.writeFileSync(path.join(root, 'docs', 'PERFORMANCE.md'), md);
   fs.writeFileSync(path.join(perfDir, 'results.json'), `${JSON.stringify(r, null, 1)}\n`);
   log('wrote docs/PERFORMANCE.md, docs/perf/*.svg and docs/perf/results.json');

@@ -2,7 +2,8 @@
  * `bench idle`: opens N gateway peers with distinct identities and holds them,
  * so the server's memory per peer can be read. Given the spool of a tfgw
  * server, it sums the PSS of the session processes holding our identities at
- * the end of the hold (pss.ts).
+ * the end of the hold (pss.ts); given the process group of another server that
+ * forks per connection, it reads what the PSS of the whole group gained.
  */
 import type { GatewayPeer, TfClient } from '../client';
 import { type Failures, countFailure, mergeFailures, someFailures } from './failures';
@@ -12,7 +13,7 @@ import { fdWarning } from './fd-limit';
 import type { FloorResults } from './floor';
 import type { Job, WorkerRun } from './messages';
 import { type PoolOptions, type RunOutcome, withPool } from './pool';
-import { type SessionMemory, sessionMemory } from './pss';
+import { type SessionMemory, serverGroupMemory, sessionMemory } from './pss';
 import type { Row } from './report';
 import { asCost, fieldRows, figure, quantileRows } from './rows';
 import { type Summary, summarize } from './stats';
@@ -27,6 +28,8 @@ export interface IdleOptions {
   workers: number;
   /** The tfgw server's spool, to find its session processes; null for another server. */
   spool: string | null;
+  /** Another server's process group: the memory it gains; null for none. */
+  serverGroup: number | null;
   tag: string;
   progress?: boolean;
 }
@@ -113,19 +116,26 @@ export async function runIdle(target: Target, opts: IdleOptions): Promise<RunOut
     return holdEnd > 0 ? `${head}  holding, ${Math.max(0, (holdEnd - nowMs()) / 1000).toFixed(1)} s left` : head;
   };
   return withPool<IdleWorkerResult, RunOutcome<IdleResults>>(target, jobs, { progress: opts.progress, render }, async (pool) => {
+    // The processes a forking server runs with no peer at all are not a peer's cost.
+    const before = opts.serverGroup === null ? null : serverGroupMemory(opts.serverGroup);
     await pool.pass('go');
     await pool.arrived('held');
     holdEnd = nowMs() + opts.holdS * 1000;
     await sleep(opts.holdS * 1000);
     // Read at the end of the hold, once the sessions have settled.
-    const memory = opts.spool ? sessionMemory(opts.spool, `${opts.tag}-i`) : null;
+    const group = opts.serverGroup === null ? null : serverGroupMemory(opts.serverGroup);
+    const memory = opts.spool ? sessionMemory(opts.spool, `${opts.tag}-i`) : group;
     pool.release('held');
     const { results, cpu } = await pool.done();
     const { failures, failed } = mergeFailures(results);
     const open = results.reduce((s, r) => s + r.openMs.length, 0);
+    // A group may hold several processes per peer, or helpers besides them: what it gained counts per peer held.
+    if (memory && memory === group && before) {
+      memory.perSessionPssMB = open > 0 ? (memory.totalPssMB - before.totalPssMB) / open : null;
+    }
     const openS = (Math.max(...results.map((r) => r.openedAt)) - Math.min(...results.map((r) => r.startAt))) / 1000;
     if (failed > 0) warnings.push(`${failed} peer(s) could not be opened: ${someFailures(failures)}`);
-    if (memory && memory.sessions !== open) {
+    if (memory && memory !== group && memory.sessions !== open) {
       warnings.push(`found ${memory.sessions} session(s) for ${open} open peer(s) in the spool ${opts.spool}`);
     }
     if (memory && memory.measured < memory.sessions) {

@@ -73,7 +73,38 @@ export interface SessionMemory {
 const KB_PER_MB = 1e6 / 1024;
 
 export function sessionMemory(spool: string, prefix: string): SessionMemory {
-  const pids = sessionPids(spool, prefix);
+  return memoryOf(sessionPids(spool, prefix));
+}
+
+/** The process group of a process, or null. */
+export function processGroup(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    return Number.isInteger(pgrp) && pgrp > 0 ? pgrp : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Every process in process group `group`, from /proc. */
+export function groupPids(group: number): number[] {
+  return readdirSync('/proc')
+    .map(Number)
+    .filter((pid) => Number.isInteger(pid) && pid > 0 && processGroup(pid) === group);
+}
+
+/**
+ * Another server that forks a process (or several) per connection, detached
+ * from its parent but in its process group: the memory of the whole group.
+ * `sessions` counts processes, not peers: the caller divides what the peers
+ * added by the peers it holds.
+ */
+export function serverGroupMemory(group: number): SessionMemory {
+  return { ...memoryOf(groupPids(group)), listener: null };
+}
+
+function memoryOf(pids: number[]): SessionMemory {
   let totalKb = 0;
   let measured = 0;
   const parents = new Set<number>();

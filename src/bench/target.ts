@@ -4,7 +4,9 @@
  * coordinator can hand it to its worker processes.
  */
 import { type KeyObject, createPublicKey } from 'node:crypto';
+import type { Socket } from 'node:net';
 import { type TfClient, connect } from '../client';
+import { quickAckArmer } from './quick-ack';
 
 export interface Target {
   host: string;
@@ -16,20 +18,24 @@ export interface Target {
   hash: string;
   /** Limit for TCP connect and connection sequence, ms. */
   timeoutMs: number;
+  /** Re-arm TCP_QUICKACK on every connection after each read (quick-ack.ts). */
+  quickAck?: boolean;
 }
 
 /** Opens connections to a target, parsing its public key once. */
 export class Connector {
   private readonly key: KeyObject;
+  private readonly onSocket: ((socket: Socket) => void) | undefined;
 
   constructor(readonly target: Target) {
     this.key = createPublicKey(target.publicKey);
+    this.onSocket = target.quickAck ? (quickAckArmer() ?? undefined) : undefined;
   }
 
   /** TCP connect and the full connection sequence, up to the hash's OK. */
   connect(): Promise<TfClient> {
     const t = this.target;
-    return connect({ host: t.host, port: t.port, version: t.version, publicKey: this.key, hash: t.hash, timeoutMs: t.timeoutMs });
+    return connect({ host: t.host, port: t.port, version: t.version, publicKey: this.key, hash: t.hash, timeoutMs: t.timeoutMs, onSocket: this.onSocket });
   }
 }
 

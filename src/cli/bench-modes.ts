@@ -152,6 +152,7 @@ const connect: BenchMode<ConnectFlags> = {
 };
 
 interface IdleFlags extends RunFlags {
+  serverGroup?: number;
   peers: number;
   hold: number;
   concurrency: number;
@@ -165,13 +166,15 @@ const idle: BenchMode<IdleFlags> = {
       .option('-N, --peers <n>', 'peers to open and hold', intArg(1), 100)
       .option('--hold <seconds>', 'how long to hold them once all are open', secondsArg, 5)
       .option('-C, --concurrency <n>', 'peers being opened at once', intArg(1), 8)
-      .option('--workers <n>', 'load-generating processes', intArg(1), 1),
+      .option('--workers <n>', 'load-generating processes', intArg(1), 1)
+      .option('--server-group <pgid>', 'another server forking per connection: the memory (PSS) its process group gains, per peer', intArg(1)),
   plan: (flags) => {
     const tag = runTag(flags);
     const spool = flags.spool ? path.resolve(flags.spool) : null;
+    const serverGroup = flags.serverGroup ?? null;
     const opts = { peers: flags.peers, holdS: flags.hold, concurrency: flags.concurrency, workers: Math.min(flags.workers ?? 1, flags.peers) };
-    const params = { ...opts, spool: spool ?? undefined, tag };
-    return planOf(params, ['node'], 64, (t) => runIdle(t, { ...opts, spool, tag, progress: flags.progress }), idleRows);
+    const params = { ...opts, spool: spool ?? undefined, serverGroup: serverGroup ?? undefined, tag };
+    return planOf(params, ['node'], 64, (t) => runIdle(t, { ...opts, spool, serverGroup, tag, progress: flags.progress }), idleRows);
   },
 };
 

@@ -9,7 +9,9 @@ import type { Command } from 'commander';
 import { benchCpu, bottleneckWarning } from '../bench/cpu';
 import { FLOOR_KINDS, type FloorKind, floorRows, runFloors } from '../bench/floor';
 import { type BenchReport, type Row, ratiosOf, renderJson, renderTable } from '../bench/report';
+import { QUICK_ACK_UNAVAILABLE } from '../bench/quick-ack';
 import { describeTarget } from '../bench/target';
+import { nativeSockets } from '../native';
 import { MAX_MESSAGE } from '../protocol/limits';
 import { localDefault } from '../settings/table';
 import { type OutputFlags, type RunFlags, addOutputOptions, addRunOptions, intArg, kindsArg, resolveTarget } from './bench-args';
@@ -31,6 +33,8 @@ function print(report: BenchReport, rows: Row[], flags: OutputFlags): void {
 async function runMode(mode: BenchMode<RunFlags>, flags: RunFlags): Promise<void> {
   const plan = mode.plan(flags);
   const target = resolveTarget(flags);
+  const noQuickAck = target.quickAck === true && nativeSockets() === null;
+  if (noQuickAck) target.quickAck = false;
   const floor = flags.floor
     ? await runFloors({
         kinds: plan.floors,
@@ -47,12 +51,12 @@ async function runMode(mode: BenchMode<RunFlags>, flags: RunFlags): Promise<void
     : null;
   const outcome = await plan.run(target, floor);
   const cpu = benchCpu(outcome.cpu);
-  const warnings = [...(outcome.warnings ?? [])];
+  const warnings = [...(noQuickAck ? [QUICK_ACK_UNAVAILABLE] : []), ...(outcome.warnings ?? [])];
   const busy = bottleneckWarning(cpu);
   if (busy) warnings.push(busy);
   const { rows, results } = outcome;
   print(
-    { mode: mode.name, target: describeTarget(target), params: plan.params, results, floor, ratios: ratiosOf(rows), benchCpu: cpu, warnings },
+    { mode: mode.name, target: describeTarget(target), params: { ...plan.params, quickAck: target.quickAck },  results, floor, ratios: ratiosOf(rows), benchCpu: cpu, warnings },
     rows,
     flags,
   );

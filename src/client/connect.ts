@@ -26,6 +26,8 @@ export interface ConnectOptions {
   timeoutMs?: number;
   /** The local address to connect from (default: the system picks). */
   localAddress?: string;
+  /** Called with the TCP socket before it connects, to set socket options or listen to it. */
+  onSocket?: (socket: Socket) => void;
 }
 
 export const DEFAULT_KEY_LENGTH = 32;
@@ -46,6 +48,7 @@ export async function connect(options: ConnectOptions): Promise<TfClient> {
 
   const socket = connectSocket({ host: options.host, port: options.port, localAddress: options.localAddress });
   socket.setNoDelay(true);
+  options.onSocket?.(socket);
   const timer = setTimeout(() => {
     socket.destroy(new TfConnectionError(`connection sequence timed out after ${timeoutMs} ms`));
   }, timeoutMs);

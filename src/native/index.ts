@@ -13,6 +13,10 @@ export interface NativeSockets {
   closeFd(fd: number): number;
   setKeepalive(fd: number, enable: number, idle: number, interval: number, count: number, userTimeoutMs: number): number;
   getKeepalive(fd: number): number[];
+  /** TCP_QUICKACK on (1) or off (0): 0 or -errno. */
+  setQuickAck(fd: number, on: number): number;
+  /** Whether TCP_QUICKACK is set now (the kernel clears it by itself): 0, 1 or -errno. */
+  getQuickAck(fd: number): number;
   /** A low-memory V8 collection, then malloc_trim(); 1 if malloc returned memory to the system. */
   releaseMemory(): number;
   pending(fd: number): number;

@@ -7,6 +7,10 @@
  *    process listens on a copy and closes it after one connection);
  *  - set_keepalive: SO_KEEPALIVE with TCP_KEEPIDLE/KEEPINTVL/KEEPCNT and
  *    TCP_USER_TIMEOUT, for the KEEPALIVE command;
+ *  - set_quickack: TCP_QUICKACK, which the kernel clears again after a while, so a
+ *    client that wants every segment acknowledged at once re-arms it after each
+ *    read (the bench's --quick-ack, against servers whose replies meet Nagle and
+ *    delayed ACK);
  *  - pending: whether connections wait in a listening socket's backlog (the
  *    listener's check that someone is accepting, without accepting itself);
  *  - release_memory: a low-memory V8 collection (tfgw_v8.cc), then malloc_trim(),
@@ -134,6 +138,27 @@ static napi_value set_keepalive(napi_env env, napi_callback_info info) {
   return make_int(env, 0);
 }
 
+/* set_quickack(fd, on) -> 0 | -errno */
+static napi_value set_quickack(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int on = arg_int(env, argv[1]) ? 1 : 0;
+  if (setsockopt(arg_int(env, argv[0]), IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on) < 0) return make_int(env, -errno);
+  return make_int(env, 0);
+}
+
+/* get_quickack(fd) -> 0 | 1 | -errno (for tests) */
+static napi_value get_quickack(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int value = 0;
+  socklen_t len = sizeof value;
+  if (getsockopt(arg_int(env, argv[0]), IPPROTO_TCP, TCP_QUICKACK, &value, &len) < 0) return make_int(env, -errno);
+  return make_int(env, value ? 1 : 0);
+}
+
 /* get_keepalive(fd) -> [enabled, idle, interval, count, user timeout ms] (for tests) */
 static napi_value get_keepalive(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -190,6 +215,8 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "closeFd", close_fd);
   export_fn(env, exports, "setKeepalive", set_keepalive);
   export_fn(env, exports, "getKeepalive", get_keepalive);
+  export_fn(env, exports, "setQuickAck", set_quickack);
+  export_fn(env, exports, "getQuickAck", get_quickack);
   export_fn(env, exports, "releaseMemory", release_memory);
   export_fn(env, exports, "pending", pending);
   return exports;

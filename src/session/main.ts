@@ -25,7 +25,7 @@ import { Connection } from './connection';
 import { Lifecycle } from './lifecycle';
 import { PreauthGate } from './preauth';
 import { listenerPid, startRunRefresh, watchListener } from './run-refresh';
-import { RunPublisher } from './run-publisher';
+import { RUN_RECORD_COALESCE_MS, RunPublisher } from './run-publisher';
 import { settleWhenQuiet } from './settle';
 
 /** The first inherited descriptor: the handed-over connection, or the first listening socket. */
@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     remakeSpool: () => spool.init(),
     inboxDepth: () => lifecycle.serving?.inboxDepth ?? 0,
     log,
+    coalesceMs: RUN_RECORD_COALESCE_MS,
   });
   const parent = { lifecycle, listenerPid: listenerPid(), parentPid: () => process.ppid };
   timers.push(

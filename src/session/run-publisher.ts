@@ -2,8 +2,15 @@
  * The session process's run record (`<spool>/.run/<pid>.json`): what it is doing,
  * since when, for which client, how many connections it served, and its
  * counters. The listener sizes its pool and answers /metrics from it, so the
- * record is rewritten on every change of state and on every refresh tick that
- * has a counter to bring up to date.
+ * record follows every change of state and every refresh tick. A write is a
+ * file creation and a rename in the spool, and each wakes the listener to read
+ * the record again: with `coalesceMs`, a write goes out at once when none did
+ * within that window, and otherwise once at the window's end with the state as
+ * it is then. A short connection (connect, hash, END) then costs one or two
+ * writes instead of three ('handshaking', 'busy', 'idle'), and a process never
+ * writes more often than once a window. 'exiting' is always written at once:
+ * the process ends right after it. A refresh tick writes only when a counter
+ * changed.
  */
 import { existsSync } from 'node:fs';
 import type { Logger } from '../log/logger';
@@ -20,13 +27,24 @@ export interface RunPublisherOptions {
   inboxDepth: () => number;
   log: Logger;
   now?: () => number;
+  /** The coalescing window, ms; 0 (the default) writes on every publish. */
+  coalesceMs?: number;
 }
+
+/**
+ * The window session processes use: at the handshake rates of two cores (a few
+ * hundred a second over the pool) it takes most writes away, and the listener
+ * learns of a busy process at most this late, well within a spare's start-up.
+ */
+export const RUN_RECORD_COALESCE_MS = 20;
 
 export class RunPublisher {
   private readonly record: RunRecord;
   private readonly now: () => number;
   /** The record as last written, to tell whether a refresh has anything to write. */
   private lastWritten = '';
+  private lastWriteAt = Number.NEGATIVE_INFINITY;
+  private pending: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: RunPublisherOptions) {
     this.now = options.now ?? Date.now;
@@ -47,12 +65,31 @@ export class RunPublisher {
     return ++this.record.connections;
   }
 
-  /** Records `state` (its start time only when it changes) and writes the record. */
+  /** Records `state` (its start time only when it changes) and writes the record, now or at the window's end. */
   publish(state: RunState, client: string | null): void {
-    this.options.stats.inboxDepth = this.options.inboxDepth();
     if (this.record.state !== state) this.record.since = this.now();
     this.record.state = state;
     this.record.client = client;
+    const window = this.options.coalesceMs ?? 0;
+    if (state === 'exiting' || window <= 0) {
+      this.writeNow();
+      return;
+    }
+    if (this.pending) return; // the write at the window's end takes the record as it is then
+    const wait = this.lastWriteAt + window - this.now();
+    if (wait <= 0) {
+      this.writeNow();
+      return;
+    }
+    this.pending = setTimeout(() => this.writeNow(), wait);
+    this.pending.unref();
+  }
+
+  private writeNow(): void {
+    if (this.pending) clearTimeout(this.pending);
+    this.pending = null;
+    this.lastWriteAt = this.now();
+    this.options.stats.inboxDepth = this.options.inboxDepth();
     this.write();
   }
 
@@ -66,6 +103,7 @@ export class RunPublisher {
    * is written again.
    */
   refresh(): void {
+    if (this.pending) return; // the write at the window's end is about to go out
     this.options.stats.inboxDepth = this.options.inboxDepth();
     if (JSON.stringify(this.record) === this.lastWritten && existsSync(this.options.file)) return;
     this.write();

@@ -25,6 +25,23 @@ describe('native socket helpers', { skip: native === null ? 'not built on this m
     server.close();
   });
 
+  it('turns TCP_QUICKACK off and on again on a TCP socket', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const socket: Socket = await new Promise((r) => {
+      const s = connect(port, '127.0.0.1', () => r(s));
+    });
+    const fd = descriptorOf(socket)!;
+    assert.equal(native!.setQuickAck(fd, 0), 0);
+    assert.equal(native!.getQuickAck(fd), 0);
+    assert.equal(native!.setQuickAck(fd, 1), 0);
+    assert.equal(native!.getQuickAck(fd), 1);
+    socket.destroy();
+    server.close();
+    assert.ok(native!.setQuickAck(fd, 1) < 0, 'a closed descriptor is an error, not a crash');
+  });
+
   it('releases memory: the young generation shrinks back after a burst', () => {
     const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')!.space_size;
     let keep: object[] = [];

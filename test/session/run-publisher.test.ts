@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { type Rig, sessionRig } from './fakes';
+import { RunPublisher } from '../../src/session/run-publisher';
+import { ProcessCounters } from '../../src/spool/process-counters';
+import { readRunRecord } from '../../src/spool/run-record';
+import { type Rig, recordingLogger, sessionRig } from './fakes';
 
 describe('RunPublisher', () => {
   let rig: Rig;
@@ -56,6 +59,32 @@ describe('RunPublisher', () => {
     rmSync(file);
     rig.publisher.refresh();
     assert.equal(rig.written()?.stats.bytesIn, 5, 'a record removed is written again');
+  });
+
+  it('coalesces the writes of one window and writes exiting at once', async () => {
+    // The real clock: the window's end is a real timer.
+    const file = rig.spool.layout.runFile(777);
+    const stats = new ProcessCounters();
+    const log = recordingLogger();
+    const publisher = new RunPublisher({ file, pid: 777, stats, remakeSpool: () => rig.spool.init(), inboxDepth: () => 0, log, coalesceMs: 40 });
+    const read = () => readRunRecord(file);
+    publisher.publish('idle', null);
+    assert.equal(read()?.state, 'idle', 'nothing written within the window: at once');
+    publisher.publish('handshaking', 'c');
+    publisher.countConnection();
+    publisher.publish('busy', 'c');
+    assert.equal(read()?.state, 'idle', 'within the window: not yet');
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(read()?.state, 'busy', 'at the end of the window, as the record is then');
+    assert.equal(read()?.connections, 1);
+    stats.sent = 5;
+    publisher.publish('idle', null);
+    publisher.publish('exiting', null);
+    assert.equal(read()?.state, 'exiting', 'exiting never waits');
+    assert.equal(read()?.stats.sent, 5);
+    rmSync(file);
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(read(), null, 'the write pending before exiting was dropped, not written after it');
   });
 
   it('makes the .run directory again when it was removed, and writes the record there', () => {
