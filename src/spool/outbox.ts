@@ -8,7 +8,7 @@
  * single connection, the calls are short, and doing them in order is what keeps
  * each sender's messages in order.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { identityToName } from './identity-name';
 import { FULL_MARK, type SpoolLayout, messageName } from './layout';
 import { sizeOf } from './fs-safe';
@@ -42,6 +42,8 @@ export class Outbox {
   /** Queues `message` for the session that holds `destination` right now. */
   send(destination: Uint8Array, message: Uint8Array): SendOutcome {
     const link = this.linkOf(destination);
+    // No link, no peer: said before a byte of the message is written anywhere.
+    if (!isDirectory(link)) return 'no-peer';
     // Through the link: there when the peer is in the gateway and its inbox is full.
     if (sizeOf(`${link}/${FULL_MARK}`) !== null) return 'inbox-full';
 
@@ -120,6 +122,16 @@ export class Outbox {
       this.tmpReady = true;
     }
     return this.tmpPrefix + file;
+  }
+}
+
+/** True when `link` leads to a directory (an identity link to a live inbox). */
+function isDirectory(link: string): boolean {
+  try {
+    return statSync(link, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    // ENOTDIR, ELOOP and the like: nothing a message could be renamed into.
+    return false;
   }
 }
 
