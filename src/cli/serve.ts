@@ -4,7 +4,8 @@ import { Listener } from '../listener/listener';
 import { Logger } from '../log/logger';
 import { formatAddress } from '../settings/address';
 import { addServerOptions, settingsFromOptions } from '../settings/flags';
-import { ensureServerIdentity, makeDirectory } from '../settings/keys';
+import { ensureServerIdentity } from '../settings/keys';
+import { prepareSpoolRoot } from '../spool/root-check';
 import type { LoadedSettings } from '../settings/load';
 import type { ServerConfig } from '../settings/table';
 
@@ -27,7 +28,7 @@ export async function serve(loaded: LoadedSettings, reloadConfig: () => ServerCo
   for (const warning of loaded.warnings) log.warn(warning);
   const identity = ensureServerIdentity(config.dataDir, config.key, config.hash);
   for (const file of identity.created) log.info('created', { file });
-  makeDirectory(config.spool, 'spool directory', 0o700);
+  prepareSpoolRoot(config.spool);
   const listener = new Listener({ config, privateKeyFile: identity.privateKeyFile, hash: identity.hash, log });
   await listener.start();
   const bound = listener.addresses().map(formatAddress);

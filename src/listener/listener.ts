@@ -17,10 +17,11 @@ import type { Server as HttpServer } from 'node:http';
 import { isIP } from 'node:net';
 import { type Server, type Socket, createServer } from 'node:net';
 import { Spool } from '../spool';
+import { keepSpoolPrivate } from '../spool/root-check';
 import { formatAddress, parseListenAddress } from '../settings/address';
 import { LIVE_SETTINGS, type ServerConfig } from '../settings/table';
 import type { Logger } from '../log/logger';
-import { errnoText, systemError } from '../log/system-error';
+import { errnoText, systemError, systemErrorText } from '../log/system-error';
 import { gather } from './metrics';
 import { startMetricsServer } from './http-endpoint';
 import { type NativeSockets, nativeSockets } from '../native';
@@ -201,6 +202,8 @@ export class Listener {
     if (this.stopping) return;
     try {
       this.spool.init();
+      const was = keepSpoolPrivate(this.spool.layout.root);
+      if (was !== null) this.options.log.warn('spool directory mode changed; set back to 0700', { was: was.toString(8) });
       this.sessions.rewatchIfNeeded();
     } catch (err) {
       this.options.log.warn('spool check failed', { error: (err as Error).message });
@@ -274,8 +277,13 @@ export class Listener {
     for (const fd of this.listenFds) this.native?.closeFd(fd);
     log.info('shutting down', { sessions: this.sessions.count('busy') });
     await this.sessions.drain(config.shutdownDrainMs);
-    await this.spool.janitor.sweep();
-    rmSync(this.spool.layout.tmpDir(process.pid), { recursive: true, force: true });
+    try {
+      await this.spool.janitor.sweep();
+      rmSync(this.spool.layout.tmpDir(process.pid), { recursive: true, force: true });
+    } catch (err) {
+      // A spool gone read-only (or away) at shutdown: what is left is swept at the next start.
+      log.warn('final sweep of the spool failed; leftovers are swept at the next start', { error: systemErrorText(err) });
+    }
     log.info('stopped');
   }
 }

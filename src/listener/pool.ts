@@ -10,6 +10,7 @@ import type { Spool } from '../spool';
 import type { Logger } from '../log/logger';
 import { type RunState, readRunRecord } from '../spool/run-record';
 import type { SessionSettings } from '../settings/session-settings';
+import { processStartTime } from '../spool/liveness';
 import { PreauthRegistry } from '../spool/preauth';
 import { ProcessCounters, addStats } from '../spool/process-counters';
 import type { SessionMode } from '../session/argv';
@@ -25,6 +26,8 @@ interface Tracked {
   /** When it entered its current state (ms since the epoch). */
   since: number;
   retiring: boolean;
+  /** Its start time (spool/liveness.ts), read while the pid is surely still its own: reaping then spares a later process with the same pid. */
+  started: string | null;
 }
 
 /** What tests replace: how processes start, and the clock states are timed by. */
@@ -113,7 +116,9 @@ export class SessionPool {
       return null;
     }
     this.started++;
-    this.procs.set(pid, { child, state: mode === 'socket' ? 'busy' : 'starting', client, since: this.now(), retiring: false });
+    // Not yet waited for, so the pid cannot have been reused: /proc/<pid> is this child (or its zombie).
+    const started = processStartTime(pid);
+    this.procs.set(pid, { child, state: mode === 'socket' ? 'busy' : 'starting', client, since: this.now(), retiring: false, started });
     child.on('exit', (code: number | null, signal: NodeJS.Signals | null) => this.reap(pid, code, signal));
     return pid;
   }
@@ -201,7 +206,7 @@ export class SessionPool {
     const last = readRunRecord(this.spool.layout.runFile(pid));
     if (last) addStats(this.retired, last.stats);
     const job = this.spool.janitor
-      .reap(pid)
+      .reap(pid, tracked?.started ?? null)
       .then(({ inboxes, undelivered }) => {
         this.retired.dropped['peer-left'] += undelivered;
         if (inboxes > 0) this.log.info('cleared the inbox of an ended session', { session: pid, inboxes, undelivered });

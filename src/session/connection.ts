@@ -195,7 +195,11 @@ export class Connection {
         this.write(bytes);
       },
       close: (reason, violation) => this.closeFromProtocol(reason, violation),
-      claimIdentity: (identity) => this.queueGateway(() => this.join(identity)),
+      claimIdentity: (identity) => {
+        // The protocol parses nothing until the claim is answered: stop reading too.
+        this.input.hold();
+        this.queueGateway(() => this.join(identity).finally(() => this.input.release()));
+      },
       relay: this.outbox.relay,
       leaveGateway: () => {
         // What the client sent before its -1 is queued before the identity is given up.
@@ -254,9 +258,14 @@ export class Connection {
     this.mailbox = null;
     if (!mailbox) return false;
     const left = mailbox.leave();
+    // As for a claim: nothing is parsed until the identity is given up, so nothing is read.
+    this.input.hold();
     this.queueGateway(async () => {
       this.stats.peers = 0;
-      const undelivered = await left.finally(() => this.proto.leftGateway());
+      const undelivered = await left.finally(() => {
+        this.proto.leftGateway();
+        this.input.release();
+      });
       this.stats.dropped['peer-left'] += undelivered;
       this.log.info('left gateway', { client: this.client, identity: displayIdentity(mailbox.identity), undelivered });
     });

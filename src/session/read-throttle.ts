@@ -1,7 +1,9 @@
 /**
  * When reading from a client pauses: while our output to it backs up (a client
- * that sends without reading must not make us buffer without end), and for as
- * long as the inbound rate limit says (see rate-limit.ts). Pausing the socket
+ * that sends without reading must not make us buffer without end), for as long
+ * as the inbound rate limit says (see rate-limit.ts), and while the protocol holds
+ * the client's frames (an identity being claimed or given up: nothing is parsed
+ * then, so nothing more may be read either, or it would pile up unbounded). Pausing the socket
  * lets TCP push back on the client; no other session notices.
  */
 import type { Socket } from 'node:net';
@@ -14,6 +16,8 @@ export class ReadThrottle {
   private readonly limiter: RateLimiter | null;
   /** Reading stays paused until then (performance.now() ms) by the rate limit. */
   private heldUntil = 0;
+  /** Holds in force (`hold` … `release`; a claim's answer may start a leave before the claim's hold is released). */
+  private holds = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -37,13 +41,26 @@ export class ReadThrottle {
       socket.pause();
       this.limited();
       setTimeout(() => {
-        if (!this.closing() && socket.writableLength <= OUTPUT_BACKLOG) socket.resume();
+        if (!this.closing() && this.holds === 0 && socket.writableLength <= OUTPUT_BACKLOG) socket.resume();
       }, wait).unref();
     }
   }
 
   /** Our output to the client has drained: read again unless the rate limit still holds. */
   drained(): void {
-    if (this.socket.isPaused() && performance.now() >= this.heldUntil) this.socket.resume();
+    if (this.socket.isPaused() && this.holds === 0 && performance.now() >= this.heldUntil) this.socket.resume();
+  }
+
+  /** Stops reading from the socket until `release`: the kernel's buffers and then TCP hold what the client sends. */
+  hold(): void {
+    this.holds++;
+    this.socket.pause();
+  }
+
+  /** Reads again after as many `release`s as `hold`s, unless the output backlog or the rate limit still pause it. */
+  release(): void {
+    if (this.holds === 0 || --this.holds > 0) return;
+    if (this.closing() || this.socket.writableLength > OUTPUT_BACKLOG) return;
+    if (performance.now() >= this.heldUntil) this.socket.resume();
   }
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { listDir } from './fs-safe';
 import { IDENTITY_LOCK_STALE_MS } from './identity-lock';
 import { INBOXES, LOCKS, RUN, type SpoolLayout, TMP, isClaimName, pidOfClaim } from './layout';
-import { inboxAlive, pidAlive } from './liveness';
+import { inboxAlive, pidAlive, pidReused } from './liveness';
 import { readOwnerRecord } from './owner-record';
 import type { Ownership } from './ownership';
 
@@ -34,18 +34,29 @@ export class Janitor {
     private readonly staleMs: number,
   ) {}
 
-  /** Removes everything a session process `pid` that has exited left behind. */
-  async reap(pid: number): Promise<{ inboxes: number; undelivered: number }> {
+  /**
+   * Removes everything a session process `pid` that has exited left behind. With
+   * `started` (its start time, liveness.ts), only what that very process left: once
+   * the pid belongs to a later process, that one's claims, temporary files and run
+   * record stay (the periodic sweep takes what is left once it ends too).
+   */
+  async reap(pid: number, started: string | null = null): Promise<{ inboxes: number; undelivered: number }> {
     let inboxes = 0;
     let undelivered = 0;
+    const reused = pidReused(pid, started);
     for (const claim of this.list(INBOXES)) {
       if (!isClaimName(claim) || pidOfClaim(claim) !== pid) continue;
       const owner = readOwnerRecord(this.layout.inbox(claim));
+      // A record without a start time (an older writer) is the pid's; no record yet: the pid's present holder may be writing it.
+      const ours = owner ? owner.started === undefined || started === null || owner.started === started : !reused;
+      if (!ours) continue;
       undelivered += owner ? await this.ownership.releaseDead(owner.name, claim) : this.ownership.removeInbox(claim);
       inboxes++;
     }
-    rmSync(this.layout.tmpDir(pid), { recursive: true, force: true });
-    rmSync(this.layout.runFile(pid), { force: true });
+    if (!reused) {
+      rmSync(this.layout.tmpDir(pid), { recursive: true, force: true });
+      rmSync(this.layout.runFile(pid), { force: true });
+    }
     return { inboxes, undelivered };
   }
 

@@ -1,5 +1,5 @@
 /** Whether the holder of an inbox is still there: its process runs and its lock is fresh. */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { INBOX_LOCK } from './layout';
@@ -14,6 +14,30 @@ export function pidAlive(pid: number): boolean {
     // EPERM: the process exists but belongs to someone else.
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * When process `pid` started (clock ticks since boot, field 22 of `/proc/<pid>/stat`),
+ * or null when there is no such process or no /proc. A pid and this together name
+ * one process: a pid reused by a later process comes with a later start time.
+ */
+export function processStartTime(pid: number): string | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return null;
+  }
+  // The command name (field 2) is in parentheses and may hold spaces or parentheses itself.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19] ?? null;
+}
+
+/** True when a process has `pid` now but is not the one that started at `started`. */
+export function pidReused(pid: number, started: string | null | undefined): boolean {
+  if (started === null || started === undefined) return false;
+  const now = processStartTime(pid);
+  return now !== null && now !== started;
 }
 
 export function inboxLockOptions(inboxDir: string, staleMs: number): lockfile.CheckOptions {

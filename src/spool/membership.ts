@@ -9,6 +9,7 @@
 import type { SpoolLayout } from './layout';
 import { type ForeignKind, type InboxLimits, InboxReader, type InboxSink } from './inbox';
 import type { Claim, ConflictPolicy, Ownership } from './ownership';
+import { withIdentityLock } from './identity-lock';
 import { identityLinks } from './view';
 import type { WatchOptions } from './watch';
 
@@ -57,11 +58,20 @@ export class Membership {
     return identityLinks(this.layout).length;
   }
 
+  /** Publishes `claim` unless the gateway is full (counted under GATEWAY_LOCK) or the identity is refused by policy. */
+  private publish(claim: Claim): Promise<'published' | 'full' | 'in-use'> {
+    return withIdentityLock(this.layout, GATEWAY_LOCK, async () => {
+      if (this.peers() >= this.options.maxPeers) return 'full';
+      return (await this.ownership.publish(claim, this.options.conflictPolicy)) === 'refused' ? 'in-use' : 'published';
+    });
+  }
+
   /**
    * Joins under `identity` for `client` (`host:port`, for the owner record). An
    * abort of `signal` before the join completes undoes it (`abandoned`).
    */
   async join(identity: Buffer, client: string, events: MailboxEvents, signal?: AbortSignal): Promise<JoinResult> {
+    // Cheap early answer; the count that decides is taken again under the gateway lock (publish).
     if (this.peers() >= this.options.maxPeers) return { refused: 'full' };
     let mailbox: Mailbox | null = null;
     let joined = false;
@@ -70,7 +80,8 @@ export class Membership {
       mailbox = new Mailbox(claim, this.ownership, this.options.inboxLimits, events, this.options.watch);
       await mailbox.open();
       if (signal?.aborted) return { refused: 'abandoned' };
-      if ((await this.ownership.publish(claim, this.options.conflictPolicy)) === 'refused') return { refused: 'in-use' };
+      const published = await this.publish(claim);
+      if (published !== 'published') return { refused: published };
       if (signal?.aborted) return { refused: 'abandoned' };
       if (mailbox.hasLeft) throw new Error('inbox failed while joining');
       joined = true;
@@ -83,6 +94,14 @@ export class Membership {
     }
   }
 }
+
+/**
+ * The lock taken around counting and publishing (an identity lock under a name that
+ * no identity has: none starts with a dot). Under it the count of links and the new
+ * link are one step for every session of the spool, so concurrent claims cannot
+ * overshoot `maxPeers`: each count sees every link published before it.
+ */
+export const GATEWAY_LOCK = '.gateway';
 
 /** A session's place in the gateway: its claimed inbox and the reader draining it. */
 export class Mailbox {

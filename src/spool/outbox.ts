@@ -9,7 +9,7 @@
  * each sender's messages in order. Several messages for one destination may go as
  * one batch file (batch.ts), which costs the spool what one message costs.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { BATCH_SUFFIX, encodeBatch } from './batch';
 import { identityToName } from './identity-name';
 import { FULL_MARK, type SpoolLayout } from './layout';
@@ -52,6 +52,8 @@ export class Outbox {
    */
   send(destination: Uint8Array, message: Uint8Array | readonly Uint8Array[]): SendOutcome {
     const link = this.linkOf(destination);
+    // No link, no peer: said before a byte of the message is written anywhere.
+    if (!isDirectory(link)) return 'no-peer';
     // Through the link: there when the peer is in the gateway and its inbox is full.
     if (sizeOf(`${link}/${FULL_MARK}`) !== null) return 'inbox-full';
 
@@ -139,6 +141,16 @@ export class Outbox {
       this.tmpReady = true;
     }
     return this.tmpPrefix + file;
+  }
+}
+
+/** True when `link` leads to a directory (an identity link to a live inbox). */
+function isDirectory(link: string): boolean {
+  try {
+    return statSync(link, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    // ENOTDIR, ELOOP and the like: nothing a message could be renamed into.
+    return false;
   }
 }
 

@@ -12,18 +12,27 @@ export interface OwnerRecord {
   /** The directory name the identity maps to. */
   name: string;
   pid: number;
+  /** The owner process's start time (liveness.ts `processStartTime`), when known: tells it from a later process with the same pid. */
+  started?: string;
   /** ISO time the identity was claimed. */
   since: string;
   /** The client's address as `host:port`. */
   client: string;
 }
 
-export function makeOwnerRecord(identity: Uint8Array, name: string, pid: number, client: string): OwnerRecord {
+export function makeOwnerRecord(
+  identity: Uint8Array,
+  name: string,
+  pid: number,
+  client: string,
+  started: string | null = null,
+): OwnerRecord {
   return {
     identity: displayIdentity(identity),
     identityBase64: Buffer.from(identity).toString('base64'),
     name,
     pid,
+    ...(started !== null ? { started } : {}),
     since: new Date().toISOString(),
     client,
   };

@@ -15,7 +15,7 @@ import { withIdentityLock } from './identity-lock';
 import { identityToName } from './identity-name';
 import { listDir } from './fs-safe';
 import { EVICTED_MARK, type SpoolLayout, claimName, isMessageEntry } from './layout';
-import { inboxAlive, inboxLockOptions } from './liveness';
+import { inboxAlive, inboxLockOptions, processStartTime } from './liveness';
 import { makeOwnerRecord, writeOwnerRecord } from './owner-record';
 import type { ConflictPolicy } from '../settings/values';
 
@@ -25,6 +25,8 @@ export interface OwnershipOptions {
   /** A claim whose lock has not been refreshed for this long is dead. */
   staleMs: number;
   pid?: number;
+  /** The claiming process's start time, written into owner records (defaults to this process's). */
+  started?: string | null;
 }
 
 export class Claim {
@@ -45,12 +47,14 @@ export type PublishOutcome = 'published' | 'refused';
 export class Ownership {
   private counter = 0;
   private readonly pid: number;
+  private readonly started: string | null;
 
   constructor(
     private readonly layout: SpoolLayout,
     private readonly options: OwnershipOptions,
   ) {
     this.pid = options.pid ?? process.pid;
+    this.started = options.started !== undefined ? options.started : processStartTime(this.pid);
   }
 
   /** Creates an unpublished inbox for `identity` and starts keeping its lock fresh. */
@@ -61,7 +65,7 @@ export class Ownership {
     // Recursive: the spool's .inboxes may have been removed under a running server.
     mkdirSync(dir, { recursive: true, mode: 0o750 });
     try {
-      writeOwnerRecord(dir, makeOwnerRecord(identity, name, this.pid, client));
+      writeOwnerRecord(dir, makeOwnerRecord(identity, name, this.pid, client, this.started));
       const unlock = await lockfile.lock(dir, {
         ...inboxLockOptions(dir, this.options.staleMs),
         update: Math.max(1000, Math.floor(this.options.staleMs / 3)),

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import type { GatewayPeer } from '../../src/client';
 import { httpGet, metricValue } from '../helpers/http-get';
 import { peerOf, rawInGateway, serverForSuite } from './fixture';
 
@@ -98,6 +99,23 @@ describe('limits', () => {
     assert.equal(await extra.command('ECHO fine'), 'fine');
     await Promise.all(peers.map((p) => p.leave()));
     await extra.end();
+  });
+});
+
+describe('maxPeers under concurrent claims', () => {
+  const server = serverForSuite(['--max-peers', '3', '--spare-sessions', '12']);
+
+  it('of 12 clients claiming at once with room for 3, exactly 3 get OK and the rest FAILED 14', async () => {
+    // Every client has finished the connection sequence first, so the claims are what races.
+    const clients = await Promise.all(Array.from({ length: 12 }, () => server.connect()));
+    const results = await Promise.allSettled(clients.map((c, i) => c.enterGateway(`race-${i}`)));
+    const admitted = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected' && (r.reason as { code?: number }).code === 14);
+    assert.equal(admitted.length, 3, `admitted ${admitted.length}`);
+    assert.equal(refused.length, 9);
+    assert.equal(server.spoolEntries().length, 3);
+    await Promise.all(admitted.map((r) => (r as PromiseFulfilledResult<GatewayPeer>).value.leave()));
+    await Promise.all(clients.map((c) => c.end()));
   });
 });
 

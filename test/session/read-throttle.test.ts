@@ -60,4 +60,21 @@ describe('read throttle', () => {
     assert.ok(!live.state.paused, 'resumed after the pause');
     assert.ok(ending.state.paused, 'an ending connection is not resumed');
   });
+
+  it('stays paused while held, through drains and the end of a rate-limit pause, until every hold is released', async () => {
+    const { state, socket } = fakeSocket();
+    // 11 kB over a 1.1 MB bucket: a 10 ms rate-limit pause that ends on its own.
+    const throttle = new ReadThrottle(socket, 1_100_000, () => {}, () => false);
+    throttle.hold();
+    throttle.received(1_111_000);
+    // A claim's answer may start a leave before the claim lets go: two holds.
+    throttle.hold();
+    throttle.drained();
+    await new Promise((r) => setTimeout(r, 60));
+    assert.ok(state.paused, 'neither a drain nor the rate limit resumes a held socket');
+    throttle.release();
+    assert.ok(state.paused, 'one hold is still in force');
+    throttle.release();
+    assert.ok(!state.paused, 'read again once the last hold is released');
+  });
 });

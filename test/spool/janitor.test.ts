@@ -9,7 +9,9 @@ import { beforeEach, describe, it } from 'node:test';
 import { FOREIGN_STAGING_MS } from '../../src/spool/janitor';
 import { writeRunRecord } from '../../src/spool/run-record';
 import { ProcessCounters } from '../../src/spool/process-counters';
-import { type TempSpool, deadPid, spoolPerTest } from './spool-fixture';
+import { processStartTime } from '../../src/spool/liveness';
+import { Ownership } from '../../src/spool/ownership';
+import { STALE_MS, type TempSpool, deadPid, spoolPerTest } from './spool-fixture';
 
 function runFile(t: TempSpool, pid: number): string {
   const file = t.layout.runFile(pid);
@@ -55,6 +57,29 @@ describe('janitor', () => {
     assert.equal(existsSync(t().layout.link('alice')), true, 'live link kept');
     assert.equal(existsSync(liveTmp), true, 'live temporary files kept');
     assert.equal(existsSync(liveRun), true, 'live run record kept');
+  });
+
+  it('reap with a start time spares a later process that got the same pid: its claim, temporary and run files stay', async () => {
+    // The earlier holder of this pid started at another time than the process that has it now (this one).
+    const earlier = new Ownership(t().layout, { staleMs: STALE_MS, pid: process.pid, started: 'earlier' });
+    const left = await earlier.prepare(Buffer.from('bob'), '127.0.0.1:2', () => undefined);
+    await earlier.publish(left, 'takeover');
+    await left.unlock();
+    t().putMessage(left.dir, 'stranded');
+    const current = await t().liveSession('alice');
+    const currentTmp = tmpFile(t(), process.pid);
+    const currentRun = runFile(t(), process.pid);
+    assert.notEqual(processStartTime(process.pid), null, 'this test needs /proc');
+
+    const reaped = await t().spool.janitor.reap(process.pid, 'earlier');
+
+    assert.deepEqual(reaped, { inboxes: 1, undelivered: 1 });
+    assert.equal(existsSync(left.dir), false, "the earlier process's inbox removed");
+    assert.equal(existsSync(t().layout.link('bob')), false, "the earlier process's link removed");
+    assert.equal(existsSync(current.dir), true, "the present holder's inbox kept");
+    assert.equal(existsSync(t().layout.link('alice')), true, "the present holder's link kept");
+    assert.equal(existsSync(currentTmp), true, "the present holder's temporary files kept");
+    assert.equal(existsSync(currentRun), true, "the present holder's run record kept");
   });
 
   it('sweep removes dangling links, dead inboxes, stale locks, dead tmp and run entries, and leaves a live session\'s files', async () => {

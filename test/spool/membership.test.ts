@@ -146,6 +146,18 @@ describe('gateway membership', () => {
     assert.equal(membership().peers(), 2);
   });
 
+  it('holds maxPeers under concurrent claims: of 24 joining at once with room for 5, exactly 5 get in', async () => {
+    const { join, membership, inboxes } = rig({ maxPeers: 5 });
+    // One Membership each, as 24 session processes would have.
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => join(`c${i}`, new Reports(), membership())));
+    const admitted = results.filter((r) => 'mailbox' in r).length;
+    const full = results.filter((r) => 'refused' in r && r.refused === 'full').length;
+    assert.equal(admitted, 5, JSON.stringify(results.filter((r) => 'refused' in r)));
+    assert.equal(full, 19);
+    assert.equal(membership().peers(), 5);
+    assert.equal(inboxes().length, 5, 'every refused claim undid its inbox');
+  });
+
   it('undoes a failed join: no inbox and no link are left behind', async () => {
     const { spool, join, linked, inboxes } = rig();
     // A file where the identity locks live makes publishing fail after the inbox was made and watched.

@@ -1,6 +1,6 @@
 /** The outbox (src/spool/outbox.ts): each outcome of a send, seen in the spool. */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import { FULL_MARK } from '../../src/spool/layout';
@@ -46,12 +46,23 @@ describe('outbox', () => {
     assert.equal(outbox.cachedLinks, 1);
   });
 
-  it('answers no-peer when nobody holds the identity, or the inbox went away', async () => {
-    assert.equal(outbox.send(Buffer.from('nobody'), Buffer.from('x')), 'no-peer');
+  it('answers no-peer when nobody holds the identity, or the inbox went away, without writing a temporary file', async () => {
+    const big = Buffer.alloc(512 * 1024, 'm');
+    assert.equal(outbox.send(Buffer.from('nobody'), big), 'no-peer');
     const bob = await t().liveSession('bob');
     rmSync(bob.dir, { recursive: true, force: true });
-    assert.equal(outbox.send(Buffer.from('bob'), Buffer.from('x')), 'no-peer');
-    assert.deepEqual(readdirSync(t().layout.tmpDir(SENDER_PID)), [], 'the temporary file is removed');
+    assert.equal(outbox.send(Buffer.from('bob'), big), 'no-peer');
+    assert.equal(existsSync(t().layout.tmpDir(SENDER_PID)), false, 'no temporary directory was ever needed');
+  });
+
+  it('looks at the link before the temporary directory: no-peer even when that directory is unusable', async () => {
+    await t().liveSession('bob');
+    assert.equal(outbox.send(Buffer.from('bob'), Buffer.from('1')), 'queued');
+    // A file where the temporary directory is: any attempt to stage a message there fails.
+    rmSync(t().layout.tmpDir(SENDER_PID), { recursive: true });
+    writeFileSync(t().layout.tmpDir(SENDER_PID), 'in the way');
+    assert.equal(outbox.send(Buffer.from('nobody'), Buffer.alloc(64 * 1024)), 'no-peer');
+    assert.equal(outbox.send(Buffer.from('bob'), Buffer.from('2')), 'failed', 'a live peer still needs the staging');
   });
 
   it('answers inbox-full while the holder\'s full mark is there, and queues again once it is gone', async () => {
