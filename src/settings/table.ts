@@ -9,6 +9,7 @@
  * Adding a setting means adding an entry here and the code that uses it.
  */
 import path from 'node:path';
+import { localNodeId } from '../spool/names';
 import { WATCH_MODES } from '../spool/watch';
 import { defaultStatePaths } from './state-dir';
 import {
@@ -20,6 +21,7 @@ import {
   addresses,
   bool,
   int,
+  nodeIdText,
   oneOf,
   optionalAddress,
   str,
@@ -130,6 +132,11 @@ export const SETTINGS = {
   acceptDegenerateKeys: setting({
     default: false, parse: bool, live: true, session: true,
     flag: '--accept-degenerate-keys', help: 'accept session keys whose cipher seed degenerates',
+  }),
+  nodeId: setting({
+    default: localNodeId(), parse: nodeIdText, live: false, session: true,
+    flag: '--node-id <id>',
+    help: 'this host\'s name in a spool shared by several hosts: [a-z0-9][a-z0-9_-]{0,62}, unique per host (default: the host name made safe, {default})',
   }),
   staleMs: setting({
     default: 10_000, parse: int(2_000, 3_600_000), live: false, session: true,

@@ -10,6 +10,8 @@ export interface SpoolOptions {
   root: string;
   /** A claim whose lock has not been refreshed for this long counts as dead. */
   staleMs: number;
+  /** This host's node id (names.ts); default: from the host name. */
+  node?: string;
 }
 
 export class Spool {
@@ -19,7 +21,7 @@ export class Spool {
   readonly janitor: Janitor;
 
   constructor(readonly options: SpoolOptions) {
-    this.layout = new SpoolLayout(options.root);
+    this.layout = new SpoolLayout(options.root, options.node);
     this.outbox = new Outbox(this.layout);
     this.ownership = new Ownership(this.layout, { staleMs: options.staleMs });
     this.janitor = new Janitor(this.layout, this.ownership, options.staleMs);
@@ -38,7 +40,7 @@ export class Spool {
    */
   open(): void {
     this.init();
-    ensureFormat(this.layout.root);
+    ensureFormat(this.layout.root, this.layout.node);
   }
 }
 
