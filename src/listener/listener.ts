@@ -30,6 +30,7 @@ import { PreforkPolicy } from './prefork';
 import { listenerHealth } from './health';
 import { sessionSettings } from '../settings/session-settings';
 import { checkInotifyBudget } from './inotify-budget';
+import { checkSharedSpool } from './spool-checks';
 
 export interface ListenerOptions {
   config: ServerConfig;
@@ -96,6 +97,7 @@ export class Listener {
     const { log, config } = this.options;
     this.spool.open();
     this.heartbeat.start();
+    checkSharedSpool(this.spool, log);
     checkInotifyBudget(config.maxPeers, log);
     await this.sweep('swept leftovers from an earlier run');
     this.sessions.watchRunRecords();

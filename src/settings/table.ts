@@ -145,7 +145,7 @@ export const SETTINGS = {
   watchMode: setting({
     default: 'auto', parse: oneOf(...WATCH_MODES), live: false, session: true,
     flag: '--watch-mode <mode>',
-    help: "inbox watch: 'auto' (inotify, polling when none is left), 'native' (refuse the identity without one) or 'poll'",
+    help: "inbox watch: 'auto' (inotify, polling when none is left, both on a network file system), 'native' (refuse the identity without one) or 'poll'",
   }),
   pollIntervalMs: setting({
     default: 200, parse: int(20, 60_000), live: false, session: true,
