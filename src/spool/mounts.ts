@@ -26,7 +26,7 @@ export function isNetworkFs(fsType: string): boolean {
 }
 
 /** The kernel writes blanks and backslashes in mount table fields as octal escapes. */
-function unescape(field: string): string {
+function unescapeField(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
 
@@ -36,8 +36,8 @@ export function parseMounts(text: string): MountEntry[] {
     const fields = line.trim().split(/\s+/);
     if (fields.length < 4) continue;
     entries.push({
-      source: unescape(fields[0]!),
-      mountPoint: unescape(fields[1]!),
+      source: unescapeField(fields[0]!),
+      mountPoint: unescapeField(fields[1]!),
       fsType: fields[2]!,
       options: fields[3]!.split(','),
     });
