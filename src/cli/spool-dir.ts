@@ -21,7 +21,7 @@ export function openSpoolDirectory(flags: SpoolFlags): SpoolLayout {
   if (!isDirectory(path.join(root, INBOXES))) {
     throw new Error(`${root} is not a tfgw spool: it has no ${INBOXES} directory (a tfgw serve with this spool creates one)`);
   }
-  return new SpoolLayout(root);
+  return new SpoolLayout(root, localDefault('nodeId'));
 }
 
 function isDirectory(file: string): boolean {

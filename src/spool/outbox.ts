@@ -9,11 +9,11 @@
  * each sender's messages in order. Several messages for one destination may go as
  * one batch file (batch.ts), which costs the spool what one message costs.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, opendirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { BATCH_SUFFIX, encodeBatch } from './batch';
 import { identityToName } from './identity-name';
 import { FULL_MARK, type SpoolLayout } from './layout';
-import { messageName } from './message-name';
+import { messageName } from './names';
 import { sizeOf } from './fs-safe';
 
 export type SendOutcome = 'queued' | 'no-peer' | 'inbox-full' | 'failed';
@@ -52,15 +52,16 @@ export class Outbox {
    */
   send(destination: Uint8Array, message: Uint8Array | readonly Uint8Array[]): SendOutcome {
     const link = this.linkOf(destination);
-    // No link, no peer: said before a byte of the message is written anywhere.
-    if (!isDirectory(link)) return 'no-peer';
+    // No link, no peer: said before a byte of the message is written anywhere. A missing
+    // link may be a network file system's cached answer: look once more after opening the root.
+    if (!isDirectory(link) && !(revalidate(this.layout.root) && isDirectory(link))) return 'no-peer';
     // Through the link: there when the peer is in the gateway and its inbox is full.
-    if (sizeOf(`${link}/${FULL_MARK}`) !== null) return 'inbox-full';
+    if (sizeOf(`${link}/${FULL_MARK}`) !== null && isFullAfterRevalidating(link)) return 'inbox-full';
 
     const ms = Math.max(this.lastMs, Date.now());
     this.lastMs = ms;
     const single = message instanceof Uint8Array;
-    const file = messageName(ms, this.pid, ++this.seq) + (single ? '' : BATCH_SUFFIX);
+    const file = messageName(ms, this.layout.node, this.pid, ++this.seq) + (single ? '' : BATCH_SUFFIX);
     this.lastName = file;
     let tmp = '';
     try {
@@ -73,7 +74,7 @@ export class Outbox {
       return 'failed';
     }
     try {
-      renameSync(tmp, `${link}/${file}`);
+      this.renameIn(tmp, link, file);
       return 'queued';
     } catch (err) {
       discard(tmp);
@@ -82,6 +83,20 @@ export class Outbox {
       if (code === 'ENOENT' || code === 'ENOTDIR') return 'no-peer';
       this.lastError = String(err);
       return 'failed';
+    }
+  }
+
+  /**
+   * Renames the staged file in through the link. A missing link may be a network
+   * file system's cached answer (another host published it moments ago): opening
+   * the spool root makes the client revalidate it, and the rename is tried once more.
+   */
+  private renameIn(tmp: string, link: string, file: string): void {
+    try {
+      renameSync(tmp, `${link}/${file}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !revalidate(this.layout.root)) throw err;
+      renameSync(tmp, `${link}/${file}`);
     }
   }
 
@@ -152,6 +167,21 @@ function isDirectory(link: string): boolean {
     // ENOTDIR, ELOOP and the like: nothing a message could be renamed into.
     return false;
   }
+}
+
+/** Opens and closes a directory, which makes a network file system client revalidate it; false when it cannot. */
+function revalidate(dir: string): boolean {
+  try {
+    opendirSync(dir).closeSync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The full mark seen through the link may be a cached answer: look again after revalidating the inbox. */
+function isFullAfterRevalidating(link: string): boolean {
+  return !revalidate(link) || sizeOf(`${link}/${FULL_MARK}`) !== null;
 }
 
 /** Removes a temporary file if it can; what stands in its way is the send's failure, reported already. */

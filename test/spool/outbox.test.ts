@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import path from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import { FULL_MARK } from '../../src/spool/layout';
-import { isMessageName } from '../../src/spool/message-name';
+import { isMessageName } from '../../src/spool/names';
 import { Outbox } from '../../src/spool/outbox';
 import { spoolPerTest } from './spool-fixture';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Spool } from '../../src/spool';
 import { EVICTED_MARK, INBOXES } from '../../src/spool/layout';
-import { messageName } from '../../src/spool/message-name';
+import { messageName } from '../../src/spool/names';
 import { pidAlive } from '../../src/spool/liveness';
 import { readOwnerRecord } from '../../src/spool/owner-record';
 import { type Claim, Ownership } from '../../src/spool/ownership';
@@ -88,8 +88,8 @@ describe('ownership of gateway identities', () => {
     const { spool, ownership, prepare, inboxes } = rig();
     const claim = await prepare('erin');
     await ownership.publish(claim, 'refuse');
-    writeFileSync(path.join(claim.dir, messageName(Date.now(), 1, 1)), 'one');
-    writeFileSync(path.join(claim.dir, messageName(Date.now(), 1, 2)), 'two');
+    writeFileSync(path.join(claim.dir, messageName(Date.now(), 'writer', 1, 1)), 'one');
+    writeFileSync(path.join(claim.dir, messageName(Date.now(), 'writer', 1, 2)), 'two');
     assert.equal(await ownership.release(claim), 2);
     assert.equal(ownership.currentClaim(claim.name), null);
     assert.ok(!existsSync(spool.layout.link(claim.name)));
@@ -101,7 +101,7 @@ describe('ownership of gateway identities', () => {
     const { ownership, prepare, inboxes } = rig();
     const claim = await prepare('frank');
     await ownership.publish(claim, 'refuse');
-    writeFileSync(path.join(claim.dir, messageName(Date.now(), 1, 1)), 'one');
+    writeFileSync(path.join(claim.dir, messageName(Date.now(), 'writer', 1, 1)), 'one');
     assert.equal(await ownership.releaseDead(claim.name, claim.claim), 1);
     assert.equal(ownership.currentClaim(claim.name), null);
     assert.deepEqual(inboxes(), []);
