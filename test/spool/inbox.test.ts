@@ -93,7 +93,7 @@ describe('inbox reader', () => {
     await reader.start();
     reader.enable();
     await new Promise((r) => setTimeout(r, 50));
-    const base = messageName(Date.now(), 4242, 1);
+    const base = messageName(Date.now(), 'gw1', 4242, 1);
     putFile(`${base}.batch`, encodeBatch(['b0', 'b1', 'b2'].map((t) => Buffer.from(t))));
     assert.ok(await until(() => got.length === 3, 5000), `delivered ${got.length} of 3`);
     assert.deepEqual(got, ['b0', 'b1', 'b2']);
@@ -105,7 +105,7 @@ describe('inbox reader', () => {
   it('drops a batch file that does not decode, reports it, and goes on with the next file', async () => {
     const { dir, reader, got, events, put, putFile, until } = rig();
     const good = encodeBatch([Buffer.from('x'), Buffer.from('y')]);
-    putFile(`${messageName(Date.now() - 1000, 4242, 1)}.batch`, good.subarray(0, good.length - 1));
+    putFile(`${messageName(Date.now() - 1000, 'gw1', 4242, 1)}.batch`, good.subarray(0, good.length - 1));
     put('after');
     await reader.start();
     reader.enable();
