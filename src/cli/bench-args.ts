@@ -17,6 +17,7 @@ export interface OutputFlags {
 
 export interface RunFlags extends ClientFlags, OutputFlags {
   connectTimeout: number;
+  peerHost?: string;
   floor?: boolean;
   spool?: string;
   tag?: string;
@@ -48,7 +49,8 @@ export function kindsArg(text: string): FloorKind[] {
 /** The server's address, key and hash, found as the other client commands find them. */
 export function resolveTarget(flags: RunFlags): Target {
   const { host, port, version, publicKey, hash } = resolveConnectOptions(flags);
-  return { host, port, version, publicKey: publicKey as string, hash, timeoutMs: flags.connectTimeout };
+  const peerHost = flags.peerHost;
+  return { host, port, version, publicKey: publicKey as string, hash, timeoutMs: flags.connectTimeout, ...(peerHost ? { peerHost } : {}) };
 }
 
 /** A fresh identity prefix, so runs side by side never share identities. */
@@ -72,6 +74,7 @@ export function addOutputOptions(cmd: Command): Command {
 export function addRunOptions(cmd: Command): Command {
   return addOutputOptions(addClientOptions(cmd))
     .option('--connect-timeout <ms>', 'limit for TCP connect and connection sequence', intArg(1), 10_000)
+    .option('--peer-host <host>', 'receivers connect here: another server on the same spool (default: --host)')
     .option('--floor', 'also measure the matching floor in this run and show each figure against it')
     .option('--spool <dir>', "the tfgw server's spool: the file-IPC floor runs on its file system (idle: its sessions' memory)")
     .option('--tag <prefix>', 'identity prefix (default: bench-<random>)');
