@@ -32,9 +32,14 @@ done
 PLAIN_NAME='^[A-Za-z0-9_@+=,:-][A-Za-z0-9_@+=,:.~-]*$'
 BASE64_NAME='^~b\.[A-Za-z0-9_-]+$'
 HASH_NAME='^~h\.[0-9a-f]{64}$'
-CLAIM_NAME='^[0-9]+-[0-9a-z]+-[0-9]+$'
-RUN_NAME='^([0-9]+\.json|\.[0-9]+\.json\.tmp)$'
-FORMAT_LINE='^tfgw-spool 1\.(0|[1-9][0-9]{0,5})$'
+NODE_ID='[a-z0-9][a-z0-9_-]{0,62}'
+CLAIM_NAME="^$NODE_ID\\.[1-9][0-9]{0,9}-[0-9a-z]+-[1-9][0-9]*\$"
+RUN_NAME="^\\.?$NODE_ID\\.[1-9][0-9]{0,9}\\.json(\\.tmp)?\$"
+FORMAT_LINE='^tfgw-spool 2\.(0|[1-9][0-9]{0,5})$'
+# This host's node id, as tfgw serve derives it (TFGW_NODE_ID wins): holders of other
+# nodes cannot be checked by pid from here.
+THIS_NODE=${TFGW_NODE_ID:-$(hostname | tr 'A-Z' 'a-z' | sed -e 's/[^a-z0-9_-]/-/g' -e 's/^[^a-z0-9]*//' | cut -c1-63)}
+[ -n "$THIS_NODE" ] || THIS_NODE=node
 
 CHECKS=0
 FAILED=0
@@ -93,21 +98,21 @@ check_format() {
   elif ! IFS= read -r line <"$SPOOL/.format" && [ -z "$line" ]; then
     problem ".format is empty"
   elif ! [[ $line =~ $FORMAT_LINE ]]; then
-    problem ".format reads '$line', not 'tfgw-spool 1.<minor>'"
+    problem ".format reads '$line', not 'tfgw-spool 2.<minor>'"
   fi
-  report ".format is present and names major version 1"
+  report ".format is present and names major version 2"
 }
 
 check_hidden_dirs() {
   local dir
-  for dir in .inboxes .locks .tmp .run; do
+  for dir in .inboxes .locks .tmp .run .nodes; do
     if [ -L "$SPOOL/$dir" ] || [ ! -d "$SPOOL/$dir" ]; then
       problem "$dir is not a directory"
     elif [ "$(file_uid "$SPOOL/$dir")" != "$(id -u)" ]; then
       problem "$dir is not owned by the current user"
     fi
   done
-  report ".inboxes, .locks, .tmp and .run are present"
+  report ".inboxes, .locks, .tmp, .run and .nodes are present"
 }
 
 # Everything at the root that does not start with a dot is an identity link.
@@ -130,7 +135,7 @@ check_root_entries() {
 
 # check_link NAME: the link's inbox exists, is held, and its holder is alive.
 check_link() {
-  local name=$1 inbox="$SPOOL/$1" claim pid age record
+  local name=$1 inbox="$SPOOL/$1" claim node pid age record
   claim=$(readlink "$inbox") || return 0 # left meanwhile
   # A link elsewhere is the root check's finding, and is never followed.
   [[ $claim =~ ^\.inboxes/ ]] && [[ ${claim#.inboxes/} =~ $CLAIM_NAME ]] || return 0
@@ -144,8 +149,13 @@ check_link() {
   # JSON without its blanks (identity names and pids contain none).
   record=$(tr -d ' \t\n\r' <"$inbox/owner.json")
   [[ $record == *"\"name\":\"$name\""* ]] || problem "owner.json of '$name' names another identity"
-  pid=${claim%%-*}
+  node=${claim%%.*}
+  pid=${claim#*.}
+  pid=${pid%%-*}
   [[ $record =~ \"pid\":$pid[,}] ]] || problem "owner.json of '$name' does not name pid $pid"
+  [[ $record == *"\"node\":\"$node\""* ]] || problem "owner.json of '$name' does not name node $node"
+  # Another node's holder: its pid means nothing here and its clock is not ours.
+  [ "$node" = "$THIS_NODE" ] || return 0
   pid_alive "$pid" || problem "the holder of '$name' (pid $pid) is not running"
   age=$(($(date +%s) - $(file_mtime "$inbox/.lock")))
   [ $((age * 1000)) -le "$STALE_MS" ] || problem "the lock of '$name' is ${age}s old (stale after ${STALE_MS}ms)"
@@ -182,7 +192,7 @@ check_bookkeeping_names() {
   local path name
   for path in "$SPOOL/.run"/*; do
     name=${path##*/}
-    [[ $name =~ $RUN_NAME ]] || problem ".run/$name is not <pid>.json"
+    [[ $name =~ $RUN_NAME ]] || problem ".run/$name is not <node>.<pid>.json"
   done
   for path in "$SPOOL/.locks"/*; do
     name=${path##*/}
@@ -204,7 +214,7 @@ check_delivery() {
   else
     ms=$(date +%s%3N)
     [[ $ms =~ ^[0-9]{13}$ ]] || ms="$(date +%s)000"
-    name=$(printf '%013d-%07d-%010d' "$ms" "$$" 1)
+    name=$(printf '%013d.P%dQ%010d.%s' "$ms" "$$" 1 "$THIS_NODE")
     # A sweep may remove a stale-looking staging directory: make it again and retry.
     for _ in 1 2 3; do
       mkdir -p -m 0700 "$stage" && printf '%s' "$MESSAGE" 2>/dev/null >"$stage/$name" &&

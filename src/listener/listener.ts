@@ -17,6 +17,7 @@ import type { Server as HttpServer } from 'node:http';
 import { isIP } from 'node:net';
 import { type Server, type Socket, createServer } from 'node:net';
 import { Spool } from '../spool';
+import { NodeHeartbeat } from '../spool/node-heartbeat';
 import { formatAddress, parseListenAddress } from '../settings/address';
 import { LIVE_SETTINGS, type ServerConfig } from '../settings/table';
 import type { Logger } from '../log/logger';
@@ -29,6 +30,7 @@ import { PreforkPolicy } from './prefork';
 import { listenerHealth } from './health';
 import { sessionSettings } from '../settings/session-settings';
 import { checkInotifyBudget } from './inotify-budget';
+import { checkSharedSpool } from './spool-checks';
 
 export interface ListenerOptions {
   config: ServerConfig;
@@ -57,12 +59,15 @@ export class Listener {
   private readonly prefork: PreforkPolicy | null = null;
   private stopping: Promise<void> | null = null;
   private metrics: HttpServer | null = null;
+  /** This node's heartbeat in the spool, by which other nodes know it is there. */
+  private readonly heartbeat: NodeHeartbeat;
   /** Port of the metrics endpoint, once started. */
   metricsPort: number | null = null;
 
   constructor(private readonly options: ListenerOptions) {
     const { config } = options;
-    this.spool = new Spool({ root: config.spool, staleMs: config.staleMs });
+    this.spool = new Spool({ root: config.spool, staleMs: config.staleMs, node: config.nodeId });
+    this.heartbeat = new NodeHeartbeat(this.spool.layout, config.staleMs);
     this.sessions = new SessionPool(this.spool, sessionSettings(config, options.privateKeyFile, options.hash), options.log);
     this.native = config.processModel === 'prefork' ? nativeSockets() : null;
     this.model = this.native ? 'prefork' : 'spawn';
@@ -91,6 +96,8 @@ export class Listener {
   async start(): Promise<void> {
     const { log, config } = this.options;
     this.spool.open();
+    this.heartbeat.start();
+    checkSharedSpool(this.spool, log);
     checkInotifyBudget(config.maxPeers, log);
     await this.sweep('swept leftovers from an earlier run');
     this.sessions.watchRunRecords();
@@ -275,6 +282,7 @@ export class Listener {
     log.info('shutting down', { sessions: this.sessions.count('busy') });
     await this.sessions.drain(config.shutdownDrainMs);
     await this.spool.janitor.sweep();
+    this.heartbeat.stop();
     rmSync(this.spool.layout.tmpDir(process.pid), { recursive: true, force: true });
     log.info('stopped');
   }

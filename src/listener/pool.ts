@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Spool } from '../spool';
 import type { Logger } from '../log/logger';
+import { parseRunFileName } from '../spool/names';
 import { type RunState, readRunRecord } from '../spool/run-record';
 import type { SessionSettings } from '../settings/session-settings';
 import { PreauthRegistry } from '../spool/preauth';
@@ -69,8 +70,8 @@ export class SessionPool {
     this.watcher = watchDirectory(
       dir,
       (file) => {
-        const m = /^(\d+)\.json$/.exec(file);
-        if (m) this.refresh(Number(m[1]));
+        const writer = parseRunFileName(file);
+        if (writer !== null && !file.startsWith('.') && writer.node === this.spool.layout.node) this.refresh(writer.pid);
       },
       (err) => this.log.warn('run record watch failed', { error: err.message }),
     );

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   const settings = readSessionSettings();
   const { mode, listenCount } = parseSessionArgv(process.argv);
   const log = new Logger(settings.logLevel, settings.logFormat, 'session');
-  const spool = new Spool({ root: settings.spool, staleMs: settings.staleMs });
+  const spool = new Spool({ root: settings.spool, staleMs: settings.staleMs, node: settings.nodeId });
   const privateKey = loadPrivateKey(settings.privateKeyFile);
   const stats = new ProcessCounters();
   const timers: NodeJS.Timeout[] = [];

@@ -9,6 +9,7 @@
  * Adding a setting means adding an entry here and the code that uses it.
  */
 import path from 'node:path';
+import { localNodeId } from '../spool/names';
 import { WATCH_MODES } from '../spool/watch';
 import { defaultStatePaths } from './state-dir';
 import {
@@ -20,6 +21,7 @@ import {
   addresses,
   bool,
   int,
+  nodeIdText,
   oneOf,
   optionalAddress,
   str,
@@ -131,6 +133,11 @@ export const SETTINGS = {
     default: false, parse: bool, live: true, session: true,
     flag: '--accept-degenerate-keys', help: 'accept session keys whose cipher seed degenerates',
   }),
+  nodeId: setting({
+    default: localNodeId(), parse: nodeIdText, live: false, session: true,
+    flag: '--node-id <id>',
+    help: 'this host\'s name in a spool shared by several hosts: [a-z0-9][a-z0-9_-]{0,62}, unique per host (default: the host name made safe, {default})',
+  }),
   staleMs: setting({
     default: 10_000, parse: int(2_000, 3_600_000), live: false, session: true,
     help: "a session whose claim's lock has not been refreshed this long is dead",
@@ -138,7 +145,7 @@ export const SETTINGS = {
   watchMode: setting({
     default: 'auto', parse: oneOf(...WATCH_MODES), live: false, session: true,
     flag: '--watch-mode <mode>',
-    help: "inbox watch: 'auto' (inotify, polling when none is left), 'native' (refuse the identity without one) or 'poll'",
+    help: "inbox watch: 'auto' (inotify, polling when none is left, both on a network file system), 'native' (refuse the identity without one) or 'poll'",
   }),
   pollIntervalMs: setting({
     default: 200, parse: int(20, 60_000), live: false, session: true,

@@ -6,6 +6,7 @@
  * quotes what it got; the loader adds where the value came from.
  */
 import { parseListenAddress } from './address';
+import { isNodeId } from '../spool/names';
 
 export const CONFLICT_POLICIES = ['takeover', 'refuse'] as const;
 export type ConflictPolicy = (typeof CONFLICT_POLICIES)[number];
@@ -45,6 +46,14 @@ export function oneOf<const V extends string>(...values: readonly V[]): Parser<V
 }
 
 export const str: Parser<string> = { one: (text) => text };
+
+/** A node id (docs/SPOOL.md §3.2): what every name a process makes in the spool carries. */
+export const nodeIdText: Parser<string> = {
+  one(text) {
+    if (!isNodeId(text)) throw new Error(`expected a node id of 1 to 63 characters a-z 0-9 _ -, starting with a letter or digit, got ${JSON.stringify(text)}`);
+    return text;
+  },
+};
 
 export const bool: Parser<boolean> = {
   one(text) {

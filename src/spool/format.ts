@@ -4,10 +4,13 @@
  * tell when the layout they were written against has changed; tfgw reads it at start
  * so that it never runs on a spool laid out by a newer, incompatible version. A minor
  * version only adds things an older reader may ignore, so any minor is accepted.
+ * Version 2 put the node id into every name that carries a process id (names.ts);
+ * an empty version 1 spool (no identity in it) is taken over as version 2.
  */
-import { linkSync, mkdirSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { TMP } from './layout';
+import { INBOXES, TMP } from './layout';
+import { localNodeId, processKey } from './names';
 
 export const FORMAT_FILE = '.format';
 
@@ -16,7 +19,7 @@ export interface SpoolFormat {
   minor: number;
 }
 
-export const CURRENT_FORMAT: Readonly<SpoolFormat> = Object.freeze({ major: 1, minor: 0 });
+export const CURRENT_FORMAT: Readonly<SpoolFormat> = Object.freeze({ major: 2, minor: 0 });
 
 const FORMAT_LINE = /^tfgw-spool (0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})$/;
 
@@ -42,13 +45,41 @@ export function parseFormat(text: string): SpoolFormat | null {
  * otherwise checks the version in it. Throws an Error that says what to do when the
  * file is unreadable, garbled, or of another major version. Returns the spool's version.
  */
-export function ensureFormat(root: string): SpoolFormat {
+export function ensureFormat(root: string, node: string = localNodeId()): SpoolFormat {
   const file = path.join(root, FORMAT_FILE);
   const existing = readFormatFile(file);
-  if (existing !== null) return checkFormat(file, existing);
-  if (createFormatFile(root, file)) return { ...CURRENT_FORMAT };
+  if (existing !== null) {
+    if (parseFormat(existing)?.major === 1 && isEmptySpool(root)) return upgradeFormatFile(root, file, node);
+    return checkFormat(file, existing);
+  }
+  if (createFormatFile(root, file, node)) return { ...CURRENT_FORMAT };
   // Another process created it between our read and our link: check theirs.
   return checkFormat(file, readFormatFile(file) ?? '');
+}
+
+/** No identity link and no inbox: nothing in the spool depends on the old names. */
+function isEmptySpool(root: string): boolean {
+  try {
+    if (readdirSync(root).some((name) => !name.startsWith('.'))) return false;
+    return readdirSync(path.join(root, INBOXES)).length === 0;
+  } catch {
+    return true;
+  }
+}
+
+/** Replaces an empty version 1 spool's `.format` with this version's, atomically. */
+function upgradeFormatFile(root: string, file: string, node: string): SpoolFormat {
+  const staging = path.join(root, TMP, processKey(node, process.pid));
+  mkdirSync(staging, { recursive: true, mode: 0o700 });
+  const aside = path.join(staging, 'format');
+  try {
+    writeFileSync(aside, formatLine(CURRENT_FORMAT), { mode: 0o644 });
+    renameSync(aside, file);
+  } finally {
+    rmSync(aside, { force: true });
+    removeIfEmpty(staging);
+  }
+  return { ...CURRENT_FORMAT };
 }
 
 /** The file's text, or null when there is none; any other failure to read it throws. */
@@ -79,7 +110,8 @@ function checkFormat(file: string, text: string): SpoolFormat {
   if (format.major < CURRENT_FORMAT.major) {
     throw new Error(
       `the spool ${path.dirname(file)} has format ${format.major}.${format.minor}, older than this tfgw ` +
-        `understands (major version ${CURRENT_FORMAT.major}): empty the directory or use another --spool directory`,
+        `understands (major version ${CURRENT_FORMAT.major}) and still holds identities: stop the servers using it ` +
+        'so that it empties (this tfgw then takes it over), or use another --spool directory',
     );
   }
   return format;
@@ -90,8 +122,8 @@ function checkFormat(file: string, text: string): SpoolFormat {
  * existing file, so of two processes starting on a new spool one wins and the other
  * reads the winner's file. False when the file appeared meanwhile.
  */
-function createFormatFile(root: string, file: string): boolean {
-  const staging = path.join(root, TMP, String(process.pid));
+function createFormatFile(root: string, file: string, node: string): boolean {
+  const staging = path.join(root, TMP, processKey(node, process.pid));
   mkdirSync(staging, { recursive: true, mode: 0o700 });
   const aside = path.join(staging, 'format');
   writeFileSync(aside, formatLine(CURRENT_FORMAT), { mode: 0o644 });

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { ensureFormat } from './format';
 import { Janitor } from './janitor';
+import { type MountEntry, type MountTable, isNetworkFs, mountOfDirectory, procMounts } from './mounts';
 import { SpoolLayout } from './layout';
 import { Outbox } from './outbox';
 import { Ownership } from './ownership';
@@ -10,6 +11,10 @@ export interface SpoolOptions {
   root: string;
   /** A claim whose lock has not been refreshed for this long counts as dead. */
   staleMs: number;
+  /** This host's node id (names.ts); default: from the host name. */
+  node?: string;
+  /** Where the mount table comes from (tests give their own). */
+  mounts?: MountTable;
 }
 
 export class Spool {
@@ -17,12 +22,25 @@ export class Spool {
   readonly outbox: Outbox;
   readonly ownership: Ownership;
   readonly janitor: Janitor;
+  private mount: MountEntry | null | undefined;
 
   constructor(readonly options: SpoolOptions) {
-    this.layout = new SpoolLayout(options.root);
+    this.layout = new SpoolLayout(options.root, options.node);
     this.outbox = new Outbox(this.layout);
     this.ownership = new Ownership(this.layout, { staleMs: options.staleMs });
     this.janitor = new Janitor(this.layout, this.ownership, options.staleMs);
+  }
+
+  /** The mount the spool is on (read once), or null when the mount table cannot be read. */
+  get mountEntry(): MountEntry | null {
+    if (this.mount === undefined) this.mount = mountOfDirectory(this.layout.root, this.options.mounts ?? procMounts);
+    return this.mount;
+  }
+
+  /** True when the spool is on a network file system: other hosts' writes notify nothing here. */
+  get onNetworkFs(): boolean {
+    const mount = this.mountEntry;
+    return mount !== null && isNetworkFs(mount.fsType);
   }
 
   /** Creates the spool's directories (owner-only: the spool is trusted input). */
@@ -38,7 +56,7 @@ export class Spool {
    */
   open(): void {
     this.init();
-    ensureFormat(this.layout.root);
+    ensureFormat(this.layout.root, this.layout.node);
   }
 }
 

@@ -2,14 +2,19 @@
  * Clearing what dead processes left in the spool: the listener reaps a session
  * process it saw exit, and sweeps the whole spool at start and now and then for
  * anything else (a crashed listener's sessions, another server sharing the spool).
- * Everything checks liveness first, so a sweep never touches a live session's files.
+ * Everything checks liveness first, so a sweep never touches a live session's files:
+ * this node's entries by their process, another node's only once that node's
+ * heartbeat has stood still for longer than `staleMs` as this process saw it.
  */
 import { lstatSync, rmSync, rmdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { listDir } from './fs-safe';
 import { IDENTITY_LOCK_STALE_MS } from './identity-lock';
-import { INBOXES, LOCKS, RUN, type SpoolLayout, TMP, isClaimName, pidOfClaim } from './layout';
-import { inboxAlive, pidAlive } from './liveness';
+import { HeartbeatJudge } from './heartbeat';
+import { INBOXES, LOCKS, RUN, type SpoolLayout, TMP } from './layout';
+import { type LivenessContext, inboxAlive, pidAlive } from './liveness';
+import { type ProcessRef, parseClaim, parseProcessKey, parseRunFileName } from './names';
+import { heartbeatNodes } from './node-heartbeat';
 import { readOwnerRecord } from './owner-record';
 import type { Ownership } from './ownership';
 
@@ -19,13 +24,21 @@ export interface SweepReport {
   tmp: number;
   locks: number;
   run: number;
+  /** Heartbeats of other nodes that stood still too long. */
+  nodes: number;
 }
+
+/** Another writer's staging directory (not a tfgw process's) is removed once this old. */
+const FOREIGN_STAGING_MS = 3_600_000;
+
+type SweepLiveness = LivenessContext & { nodeLive: (node: string) => boolean; judgedFiles: Set<string> };
 
 export class Janitor {
   constructor(
     private readonly layout: SpoolLayout,
     private readonly ownership: Ownership,
     private readonly staleMs: number,
+    private readonly heartbeats: HeartbeatJudge = new HeartbeatJudge(staleMs),
   ) {}
 
   /** Removes everything a session process `pid` that has exited left behind. */
@@ -33,7 +46,8 @@ export class Janitor {
     let inboxes = 0;
     let undelivered = 0;
     for (const claim of this.list(INBOXES)) {
-      if (!isClaimName(claim) || pidOfClaim(claim) !== pid) continue;
+      const holder = parseClaim(claim);
+      if (holder === null || holder.node !== this.layout.node || holder.pid !== pid) continue;
       const owner = readOwnerRecord(this.layout.inbox(claim));
       undelivered += owner ? await this.ownership.releaseDead(owner.name, claim) : this.ownership.removeInbox(claim);
       inboxes++;
@@ -45,7 +59,8 @@ export class Janitor {
 
   /** One pass over the whole spool. */
   async sweep(): Promise<SweepReport> {
-    const report: SweepReport = { links: 0, inboxes: 0, tmp: 0, locks: 0, run: 0 };
+    const report: SweepReport = { links: 0, inboxes: 0, tmp: 0, locks: 0, run: 0, nodes: 0 };
+    const context = this.livenessContext();
     const linked = new Set<string>();
     for (const entry of listDir(this.layout.root)) {
       if (entry.startsWith('.')) continue;
@@ -57,7 +72,7 @@ export class Janitor {
         }
         continue;
       }
-      if (await inboxAlive(this.layout.inbox(claim), this.staleMs)) {
+      if (await inboxAlive(this.layout.inbox(claim), this.staleMs, context)) {
         linked.add(claim);
         continue;
       }
@@ -67,24 +82,31 @@ export class Janitor {
     for (const claim of this.list(INBOXES)) {
       if (linked.has(claim)) continue;
       const dir = this.layout.inbox(claim);
+      const holder = parseClaim(claim);
       // Unpublished claims of live sessions (mid-claim, or evicted and leaving) stay.
-      if (isClaimName(claim) && (await inboxAlive(dir, this.staleMs))) continue;
-      if (isClaimName(claim) && pidAlive(pidOfClaim(claim)) && youngerThan(dir, this.staleMs)) continue;
+      if (holder !== null && (await inboxAlive(dir, this.staleMs, context))) continue;
+      if (holder !== null && this.processLive(holder, context) && (holder.node !== this.layout.node || youngerThan(dir, this.staleMs))) continue;
       this.ownership.removeInbox(claim);
       report.inboxes++;
     }
     for (const entry of this.list(TMP)) {
-      const pid = Number(entry);
-      if (Number.isInteger(pid) && pidAlive(pid)) continue;
-      rmSync(path.join(this.layout.root, TMP, entry), { recursive: true, force: true });
+      const writer = parseProcessKey(entry);
+      const dir = path.join(this.layout.root, TMP, entry);
+      if (writer !== null ? this.processLive(writer, context) : youngerThan(dir, FOREIGN_STAGING_MS)) continue;
+      rmSync(dir, { recursive: true, force: true });
       report.tmp++;
     }
     for (const entry of this.list(RUN)) {
-      // `<pid>.json`, or `.<pid>.json.tmp` while its owner is rewriting it.
-      const pid = Number(/^\.?(\d+)\.json/.exec(entry)?.[1] ?? Number.NaN);
-      if (Number.isInteger(pid) && pidAlive(pid)) continue;
+      // `<key>.json`, or `.<key>.json.tmp` while its owner is rewriting it.
+      const writer = parseRunFileName(entry);
+      if (writer !== null && this.processLive(writer, context)) continue;
       rmSync(path.join(this.layout.root, RUN, entry), { force: true });
       report.run++;
+    }
+    for (const node of heartbeatNodes(this.layout)) {
+      if (node === this.layout.node || context.nodeLive?.(node) !== false) continue;
+      rmSync(this.layout.nodeHeartbeat(node), { force: true });
+      report.nodes++;
     }
     for (const entry of this.list(LOCKS)) {
       const lock = path.join(this.layout.root, LOCKS, entry);
@@ -96,7 +118,35 @@ export class Janitor {
         // Taken again meanwhile, or not a lock: leave it.
       }
     }
+    this.heartbeats.retain(context.judgedFiles);
     return report;
+  }
+
+  /**
+   * Liveness for one sweep: each other node's heartbeat is read once. Nodes seen
+   * neither in a heartbeat file nor in an entry are forgotten.
+   */
+  private livenessContext(): SweepLiveness {
+    const judged = new Map<string, boolean>();
+    const files = new Set<string>();
+    for (const node of heartbeatNodes(this.layout)) files.add(this.layout.nodeHeartbeat(node));
+    const nodeLive = (node: string): boolean => {
+      let live = judged.get(node);
+      if (live === undefined) {
+        const file = this.layout.nodeHeartbeat(node);
+        files.add(file);
+        live = this.heartbeats.judge(file) === 'live';
+        judged.set(node, live);
+      }
+      return live;
+    };
+    for (const file of files) nodeLive(path.basename(file));
+    return { node: this.layout.node, nodeLive, judgedFiles: files };
+  }
+
+  /** A process of this node by its pid, one of another node by its node's heartbeat. */
+  private processLive(ref: ProcessRef, context: SweepLiveness): boolean {
+    return ref.node === this.layout.node ? pidAlive(ref.pid) : context.nodeLive(ref.node);
   }
 
   private list(sub: string): string[] {

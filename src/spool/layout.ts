@@ -5,15 +5,19 @@
  *   <spool>/<name>            symlink to the inbox of the session holding <name>
  *   <spool>/.inboxes/<claim>/ an inbox: owner.json, message files, .lock/
  *   <spool>/.locks/           short-lived per-identity locks taken while claiming
- *   <spool>/.tmp/<pid>/       a process's temporary files, renamed into inboxes
- *   <spool>/.run/<pid>.json   each process's counters, for the metrics endpoint
+ *   <spool>/.tmp/<node>.<pid>/      a process's temporary files, renamed into inboxes
+ *   <spool>/.run/<node>.<pid>.json  each process's counters, for the metrics endpoint
+ *   <spool>/.nodes/<node>           each node's heartbeat (node-heartbeat.ts)
+ * Names that carry a process are built in names.ts.
  */
 import path from 'node:path';
+import { isClaimName, localNodeId, processKey, runFileName } from './names';
 
 export const INBOXES = '.inboxes';
 export const LOCKS = '.locks';
 export const TMP = '.tmp';
 export const RUN = '.run';
+export const NODES = '.nodes';
 
 export const OWNER_FILE = 'owner.json';
 export const INBOX_LOCK = '.lock';
@@ -23,7 +27,11 @@ export const EVICTED_MARK = '.evicted';
 export const FULL_MARK = '.full';
 
 export class SpoolLayout {
-  constructor(readonly root: string) {}
+  /** `node`: the node id of the processes using this layout (docs/SPOOL.md §3.2). */
+  constructor(
+    readonly root: string,
+    readonly node: string = localNodeId(),
+  ) {}
 
   link(name: string): string {
     return path.join(this.root, name);
@@ -45,43 +53,22 @@ export class SpoolLayout {
   identityLock(name: string): string {
     return path.join(this.root, LOCKS, `${name}.lock`);
   }
-  tmpDir(pid: number): string {
-    return path.join(this.root, TMP, String(pid));
+  /** The staging directory of process `pid` of `node` (default: this layout's node). */
+  tmpDir(pid: number, node: string = this.node): string {
+    return path.join(this.root, TMP, processKey(node, pid));
   }
-  runFile(pid: number): string {
-    return path.join(this.root, RUN, `${pid}.json`);
+  runFile(pid: number, node: string = this.node): string {
+    return path.join(this.root, RUN, runFileName(node, pid));
+  }
+  runDir(): string {
+    return path.join(this.root, RUN);
+  }
+  nodeHeartbeat(node: string = this.node): string {
+    return path.join(this.root, NODES, node);
   }
   dirs(): string[] {
-    return [INBOXES, LOCKS, TMP, RUN].map((d) => path.join(this.root, d));
+    return [INBOXES, LOCKS, TMP, RUN, NODES].map((d) => path.join(this.root, d));
   }
-}
-
-/** Claim names are `<pid>-<base36 time>-<counter>`: unique, and reapable by pid. */
-export function claimName(pid: number, counter: number): string {
-  return `${pid}-${Date.now().toString(36)}-${counter}`;
-}
-
-export function isClaimName(name: string): boolean {
-  return /^\d+-[0-9a-z]+-\d+$/.test(name);
-}
-
-export function pidOfClaim(claim: string): number {
-  return Number.parseInt(claim, 10);
-}
-
-/**
- * Message file names sort in send order for each sender:
- * 13-digit milliseconds (never decreasing within a process), 7-digit sender pid,
- * 10-digit per-process sequence number.
- */
-export function messageName(ms: number, pid: number, seq: number): string {
-  return `${String(ms).padStart(13, '0')}-${String(pid).padStart(7, '0')}-${String(seq).padStart(10, '0')}`;
-}
-
-const MESSAGE_NAME = /^\d{13}-\d{7}-\d{10}$/;
-
-export function isMessageName(name: string): boolean {
-  return name.length === 32 && MESSAGE_NAME.test(name);
 }
 
 /**

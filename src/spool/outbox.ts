@@ -8,9 +8,10 @@
  * single connection, the calls are short, and doing them in order is what keeps
  * each sender's messages in order.
  */
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, opendirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { identityToName } from './identity-name';
-import { FULL_MARK, type SpoolLayout, messageName } from './layout';
+import { FULL_MARK, type SpoolLayout } from './layout';
+import { messageName } from './names';
 import { sizeOf } from './fs-safe';
 
 export type SendOutcome = 'queued' | 'no-peer' | 'inbox-full' | 'failed';
@@ -43,11 +44,11 @@ export class Outbox {
   send(destination: Uint8Array, message: Uint8Array): SendOutcome {
     const link = this.linkOf(destination);
     // Through the link: there when the peer is in the gateway and its inbox is full.
-    if (sizeOf(`${link}/${FULL_MARK}`) !== null) return 'inbox-full';
+    if (sizeOf(`${link}/${FULL_MARK}`) !== null && isFullAfterRevalidating(link)) return 'inbox-full';
 
     const ms = Math.max(this.lastMs, Date.now());
     this.lastMs = ms;
-    const file = messageName(ms, this.pid, ++this.seq);
+    const file = messageName(ms, this.layout.node, this.pid, ++this.seq);
     let tmp = '';
     try {
       // Making the temporary directory can fail too (a file in its place): a failed send.
@@ -59,7 +60,7 @@ export class Outbox {
       return 'failed';
     }
     try {
-      renameSync(tmp, `${link}/${file}`);
+      this.renameIn(tmp, link, file);
       return 'queued';
     } catch (err) {
       discard(tmp);
@@ -68,6 +69,20 @@ export class Outbox {
       if (code === 'ENOENT' || code === 'ENOTDIR') return 'no-peer';
       this.lastError = String(err);
       return 'failed';
+    }
+  }
+
+  /**
+   * Renames the staged file in through the link. A missing link may be a network
+   * file system's cached answer (another host published it moments ago): opening
+   * the spool root makes the client revalidate it, and the rename is tried once more.
+   */
+  private renameIn(tmp: string, link: string, file: string): void {
+    try {
+      renameSync(tmp, `${link}/${file}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !revalidate(this.layout.root)) throw err;
+      renameSync(tmp, `${link}/${file}`);
     }
   }
 
@@ -121,6 +136,21 @@ export class Outbox {
     }
     return this.tmpPrefix + file;
   }
+}
+
+/** Opens and closes a directory, which makes a network file system client revalidate it; false when it cannot. */
+function revalidate(dir: string): boolean {
+  try {
+    opendirSync(dir).closeSync();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The full mark seen through the link may be a cached answer: look again after revalidating the inbox. */
+function isFullAfterRevalidating(link: string): boolean {
+  return !revalidate(link) || sizeOf(`${link}/${FULL_MARK}`) !== null;
 }
 
 /** Removes a temporary file if it can; what stands in its way is the send's failure, reported already. */

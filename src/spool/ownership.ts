@@ -8,15 +8,16 @@
  * either taken over (the old inbox gets an `.evicted` mark and stops receiving) or
  * refused, by policy; one held by a dead session is cleaned and taken.
  */
-import { mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readlinkSync, renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { withIdentityLock } from './identity-lock';
 import { identityToName } from './identity-name';
 import { listDir } from './fs-safe';
-import { EVICTED_MARK, type SpoolLayout, claimName, isMessageEntry } from './layout';
+import { EVICTED_MARK, type SpoolLayout, isMessageEntry } from './layout';
 import { inboxAlive, inboxLockOptions } from './liveness';
-import { makeOwnerRecord, writeOwnerRecord } from './owner-record';
+import { claimName, evictedBy } from './names';
+import { makeOwnerRecord, readOwnerRecord, writeOwnerRecord } from './owner-record';
 import type { ConflictPolicy } from '../settings/values';
 
 export type { ConflictPolicy };
@@ -56,12 +57,12 @@ export class Ownership {
   /** Creates an unpublished inbox for `identity` and starts keeping its lock fresh. */
   async prepare(identity: Buffer, client: string, onLost: () => void): Promise<Claim> {
     const name = identityToName(identity);
-    const claim = claimName(this.pid, ++this.counter);
+    const claim = claimName(this.layout.node, this.pid, ++this.counter);
     const dir = this.layout.inbox(claim);
     // Recursive: the spool's .inboxes may have been removed under a running server.
     mkdirSync(dir, { recursive: true, mode: 0o750 });
     try {
-      writeOwnerRecord(dir, makeOwnerRecord(identity, name, this.pid, client));
+      writeOwnerRecord(dir, makeOwnerRecord(identity, name, this.pid, client, this.layout.node));
       const unlock = await lockfile.lock(dir, {
         ...inboxLockOptions(dir, this.options.staleMs),
         update: Math.max(1000, Math.floor(this.options.staleMs / 3)),
@@ -80,9 +81,11 @@ export class Ownership {
       const current = this.currentClaim(claim.name);
       if (current !== null && current !== claim.claim) {
         const currentDir = this.layout.inbox(current);
-        const alive = await inboxAlive(currentDir, this.options.staleMs);
+        // A holder on another node counts as live here: only a sweep that watched its
+        // node's heartbeat stand still may judge it dead.
+        const alive = await inboxAlive(currentDir, this.options.staleMs, { node: this.layout.node });
         if (alive && policy === 'refuse') return 'refused';
-        if (alive) markEvicted(currentDir);
+        if (alive) markEvicted(currentDir, evictedBy(this.layout.node, this.pid));
         else this.removeInbox(current);
       }
       const staging = path.join(this.layout.tmpDir(this.pid), `link-${claim.claim}`);
@@ -129,6 +132,9 @@ export class Ownership {
   /**
    * Moves an inbox out of senders' reach first (a rename is atomic, so a sender's
    * rename into it either lands before or fails with ENOENT), then deletes it.
+   * What an inbox taken over still holds goes on to the identity's current inbox.
+   * On a network file system a sender that had the inbox cached may still rename
+   * into it after the move, so removal meets ENOTEMPTY (or ESTALE) and tries again.
    * Returns how many messages it held undelivered (lost, as the protocol allows).
    */
   removeInbox(claim: string): number {
@@ -142,15 +148,53 @@ export class Ownership {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
       doomed = dir;
     }
-    const undelivered = listDir(doomed).filter(isMessageEntry).length;
-    rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
-    return undelivered;
+    let undelivered = 0;
+    for (let attempt = 1; ; attempt++) {
+      this.forwardEvicted(doomed, claim);
+      undelivered += listDir(doomed).filter(isMessageEntry).length;
+      try {
+        rmSync(doomed, { recursive: true, force: true, maxRetries: 3 });
+        return undelivered;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if ((code !== 'ENOTEMPTY' && code !== 'ESTALE') || attempt >= REMOVE_ATTEMPTS) throw err;
+        sleepSync(REMOVE_RETRY_MS * attempt);
+      }
+    }
+  }
+
+  /**
+   * An inbox marked `.evicted` lost its identity to another holder, on this node or
+   * another: the messages that reached it anyway (a sender whose view of the link
+   * was late) are renamed on through the link, into the current holder's inbox.
+   */
+  private forwardEvicted(dir: string, claim: string): void {
+    if (!existsSync(path.join(dir, EVICTED_MARK))) return;
+    const owner = readOwnerRecord(dir);
+    if (owner === null) return;
+    const current = this.currentClaim(owner.name);
+    if (current === null || current === claim) return;
+    const link = this.layout.link(owner.name);
+    for (const entry of listDir(dir).filter(isMessageEntry)) {
+      try {
+        renameSync(path.join(dir, entry), `${link}/${entry}`);
+      } catch {
+        // The new holder left meanwhile: the message is lost with this inbox.
+      }
+    }
   }
 }
 
-function markEvicted(inboxDir: string): void {
+const REMOVE_ATTEMPTS = 5;
+const REMOVE_RETRY_MS = 20;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function markEvicted(inboxDir: string, by: string): void {
   try {
-    writeFileSync(path.join(inboxDir, EVICTED_MARK), `${process.pid}\n`);
+    writeFileSync(path.join(inboxDir, EVICTED_MARK), by);
   } catch {
     // The old owner is already removing its inbox.
   }

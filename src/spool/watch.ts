@@ -76,6 +76,12 @@ export interface WatchOptions {
   readonly pollIntervalMs?: number;
   /** The kernel refused a watch and polling took its place (mode `auto`). */
   readonly onFallback?: (reason: Error) => void;
+  /**
+   * Mode `auto` only: list the directory every `pollIntervalMs` from the start, with
+   * the kernel watch on top where it works. For a directory on a network file
+   * system, which other hosts write into without any notification here.
+   */
+  readonly alsoPoll?: boolean;
 }
 
 export const DEFAULT_POLL_INTERVAL_MS = 200;
@@ -122,6 +128,7 @@ export function watchDirectory(
   const mode = options.mode ?? 'auto';
   const interval = options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS;
   if (mode === 'poll') return polled(pollDirectory(dir, interval, onEntry, onError));
+  if (mode === 'auto' && options.alsoPoll) return polledAndWatched(dir, interval, onEntry, onError);
   let poll: PollingWatch | null = null;
   let closed = false;
   let readyDone = false;
@@ -179,6 +186,42 @@ function kernelWatch(dir: string, onEntry: (name: string) => void, onError: (err
   });
   watcher.on('error', (err) => onError(err instanceof Error ? err : new Error(String(err))));
   return watcher;
+}
+
+/**
+ * Both at once: the listing finds every arrival within an interval, the kernel
+ * watch reports this host's own renames at once. A name may come from both; the
+ * inbox reader takes each name once. No inotify left: the listing alone goes on.
+ */
+function polledAndWatched(dir: string, interval: number, onEntry: (name: string) => void, onError: (error: Error) => void): DirectoryWatch {
+  const poll = pollDirectory(dir, interval, onEntry, onError);
+  let settled = false;
+  let kernelReady: () => void = () => undefined;
+  const kernelSettled = new Promise<void>((resolve) => {
+    kernelReady = () => {
+      settled = true;
+      resolve();
+    };
+  });
+  const watcher = kernelWatch(dir, onEntry, (error) => {
+    if (!isWatchExhausted(error)) return onError(error);
+    void watcher.close();
+    kernelReady();
+  });
+  watcher.once('ready', () => kernelReady());
+  watcher.add(dir);
+  return {
+    ready: Promise.all([poll.ready, kernelSettled]).then(() => undefined),
+    close: async () => {
+      if (!settled) kernelReady();
+      await Promise.all([watcher.close(), poll.close()]);
+    },
+    get listingsRefused() {
+      return watcher.listingsRefused;
+    },
+    refusing: watcher.refusing,
+    polling: true,
+  };
 }
 
 function polled(poll: PollingWatch): DirectoryWatch {

@@ -55,9 +55,9 @@ expect_broken "mode 0755" "mode 755, not 700"
 chmod 0700 "$WORK/spool"
 ok "a spool root opened to group and others (0755) fails the conformance script"
 
+printf 'tfgw-spool 3.0\n' >"$WORK/spool/.format"
+expect_broken "a newer major version" "reads 'tfgw-spool 3.0'"
 printf 'tfgw-spool 2.0\n' >"$WORK/spool/.format"
-expect_broken "a newer major version" "reads 'tfgw-spool 2.0'"
-printf 'tfgw-spool 1.0\n' >"$WORK/spool/.format"
 conformance || fail "conformance passes again with .format restored: $(cat "$WORK/conformance.out")"
 ok "a .format of another major version fails the conformance script"
 

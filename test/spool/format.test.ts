@@ -19,56 +19,71 @@ describe('spool format file', () => {
   }
   const formatText = (root: string) => readFileSync(path.join(root, FORMAT_FILE), 'latin1');
 
-  it('is version 1.0, written as one line', () => {
-    assert.deepEqual({ ...CURRENT_FORMAT }, { major: 1, minor: 0 });
-    assert.equal(formatLine(CURRENT_FORMAT), 'tfgw-spool 1.0\n');
+  it('is version 2.0, written as one line', () => {
+    assert.deepEqual({ ...CURRENT_FORMAT }, { major: 2, minor: 0 });
+    assert.equal(formatLine(CURRENT_FORMAT), 'tfgw-spool 2.0\n');
   });
 
   it('creates .format in a new spool and leaves nothing else behind', () => {
     const root = spool();
-    assert.deepEqual(ensureFormat(root), { major: 1, minor: 0 });
-    assert.equal(formatText(root), 'tfgw-spool 1.0\n');
+    assert.deepEqual(ensureFormat(root), { major: 2, minor: 0 });
+    assert.equal(formatText(root), 'tfgw-spool 2.0\n');
     // The staging directory under .tmp/ is gone again.
     assert.deepEqual(readdirSync(path.join(root, '.tmp')), []);
   });
 
   it('creates the spool root itself when it does not exist yet', () => {
     const root = path.join(base, 'not-yet', 'spool');
-    assert.deepEqual(ensureFormat(root), { major: 1, minor: 0 });
-    assert.equal(formatText(root), 'tfgw-spool 1.0\n');
+    assert.deepEqual(ensureFormat(root), { major: 2, minor: 0 });
+    assert.equal(formatText(root), 'tfgw-spool 2.0\n');
   });
 
   it('is idempotent: a second call reads the file the first wrote', () => {
     const root = spool();
     ensureFormat(root);
-    assert.deepEqual(ensureFormat(root), { major: 1, minor: 0 });
-    assert.equal(formatText(root), 'tfgw-spool 1.0\n');
+    assert.deepEqual(ensureFormat(root), { major: 2, minor: 0 });
+    assert.equal(formatText(root), 'tfgw-spool 2.0\n');
   });
 
   it('accepts a minor version it does not know, and does not rewrite the file', () => {
-    const root = spool('tfgw-spool 1.7\nsomething a later minor version adds\n');
-    assert.deepEqual(ensureFormat(root), { major: 1, minor: 7 });
-    assert.equal(formatText(root), 'tfgw-spool 1.7\nsomething a later minor version adds\n');
+    const root = spool('tfgw-spool 2.7\nsomething a later minor version adds\n');
+    assert.deepEqual(ensureFormat(root), { major: 2, minor: 7 });
+    assert.equal(formatText(root), 'tfgw-spool 2.7\nsomething a later minor version adds\n');
   });
 
   it('accepts a format line without its newline (written by hand)', () => {
-    assert.deepEqual(ensureFormat(spool('tfgw-spool 1.0')), { major: 1, minor: 0 });
+    assert.deepEqual(ensureFormat(spool('tfgw-spool 2.0')), { major: 2, minor: 0 });
   });
 
   it('refuses a newer major version with a message naming both versions', () => {
-    const root = spool('tfgw-spool 2.0\n');
-    assert.throws(() => ensureFormat(root), /has format 2\.0, newer than this tfgw understands \(major version 1\)/);
-    assert.equal(formatText(root), 'tfgw-spool 2.0\n');
+    const root = spool('tfgw-spool 3.0\n');
+    assert.throws(() => ensureFormat(root), /has format 3\.0, newer than this tfgw understands \(major version 2\)/);
+    assert.equal(formatText(root), 'tfgw-spool 3.0\n');
   });
 
   it('refuses an older major version', () => {
     assert.throws(() => ensureFormat(spool('tfgw-spool 0.9\n')), /has format 0\.9, older than/);
   });
 
+  it('takes an empty version 1 spool over as version 2', () => {
+    const root = spool('tfgw-spool 1.0\n');
+    mkdirSync(path.join(root, '.inboxes'));
+    assert.deepEqual(ensureFormat(root, 'gw1'), { major: 2, minor: 0 });
+    assert.equal(formatText(root), 'tfgw-spool 2.0\n');
+    assert.deepEqual(readdirSync(path.join(root, '.tmp')), [], 'nothing left in staging');
+  });
+
+  it('refuses a version 1 spool that still holds an identity', () => {
+    const root = spool('tfgw-spool 1.0\n');
+    mkdirSync(path.join(root, '.inboxes', '12-abc-1'), { recursive: true });
+    assert.throws(() => ensureFormat(root), /has format 1\.0, older than .* still holds identities/);
+    assert.equal(formatText(root), 'tfgw-spool 1.0\n');
+  });
+
   for (const garbled of ['', 'hello\n', 'tfgw-spool 1\n', ' tfgw-spool 1.0\n', 'tfgw-spool 1.0 \n', 'tfgw-spool 01.0\n']) {
     it(`refuses a garbled file ${JSON.stringify(garbled)} and leaves it as it is`, () => {
       const root = spool(garbled);
-      assert.throws(() => ensureFormat(root), /is garbled \(its first line should read "tfgw-spool 1\.0"/);
+      assert.throws(() => ensureFormat(root), /is garbled \(its first line should read "tfgw-spool 2\.0"/);
       assert.equal(formatText(root), garbled);
     });
   }

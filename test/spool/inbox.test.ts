@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { InboxReader } from '../../src/spool/inbox';
-import { messageName } from '../../src/spool/layout';
+import { messageName } from '../../src/spool/names';
 
 describe('inbox reader', () => {
   const root = mkdtempSync(path.join(tmpdir(), 'tfgw-reader-'));
@@ -38,7 +38,7 @@ describe('inbox reader', () => {
     readers.push(reader);
     let seq = 0;
     const put = (text: string, pid = 4242) => {
-      const name = messageName(Date.now(), pid, ++seq);
+      const name = messageName(Date.now(), 'writer', pid, ++seq);
       writeFileSync(path.join(tmp, name), text);
       renameSync(path.join(tmp, name), path.join(dir, name));
     };

@@ -72,7 +72,7 @@ describe('janitor', () => {
     mkdirSync(freshLock);
     const deadTmp = tmpFile(t(), dead);
     const deadRun = runFile(t(), dead);
-    const deadRunAside = path.join(t().root, '.run', `.${dead}.json.tmp`);
+    const deadRunAside = path.join(t().root, '.run', `.${path.basename(t().layout.runFile(dead))}.tmp`);
     writeFileSync(deadRunAside, '{');
     const liveTmp = tmpFile(t(), process.pid);
     const liveRun = runFile(t(), process.pid);
@@ -92,7 +92,7 @@ describe('janitor', () => {
     assert.equal(existsSync(t().layout.link('alice')), true, 'live link kept');
     assert.equal(existsSync(liveTmp), true, 'live temporary files kept');
     assert.equal(existsSync(liveRun), true, 'live run record kept');
-    assert.deepEqual(report, { links: 2, inboxes: 1, tmp: 1, locks: 1, run: 2 });
+    assert.deepEqual(report, { links: 2, inboxes: 1, tmp: 1, locks: 1, run: 2, nodes: 0 });
   });
 
   it('sweep leaves an unpublished inbox of a live process that is still young', async () => {

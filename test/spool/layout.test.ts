@@ -2,32 +2,28 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  SpoolLayout,
-  claimName,
-  isClaimName,
-  isMessageName,
-  messageName,
-  pidOfClaim,
-} from '../../src/spool/layout';
+import { SpoolLayout } from '../../src/spool/layout';
+import { claimName } from '../../src/spool/names';
 
-const layout = new SpoolLayout('/srv/spool');
+const layout = new SpoolLayout('/srv/spool', 'gw1');
 
 describe('spool layout', () => {
   it('puts identity links at the root and everything else in hidden directories', () => {
     assert.equal(layout.link('alice'), '/srv/spool/alice');
     assert.equal(layout.inbox('12-abc-3'), '/srv/spool/.inboxes/12-abc-3');
     assert.equal(layout.identityLock('alice'), '/srv/spool/.locks/alice.lock');
-    assert.equal(layout.tmpDir(42), '/srv/spool/.tmp/42');
-    assert.equal(layout.runFile(42), '/srv/spool/.run/42.json');
+    assert.equal(layout.tmpDir(42), '/srv/spool/.tmp/gw1.42');
+    assert.equal(layout.tmpDir(42, 'gw2'), '/srv/spool/.tmp/gw2.42');
+    assert.equal(layout.runFile(42), '/srv/spool/.run/gw1.42.json');
+    assert.equal(layout.nodeHeartbeat(), '/srv/spool/.nodes/gw1');
     assert.deepEqual(
       layout.dirs().map((d) => path.basename(d)),
-      ['.inboxes', '.locks', '.tmp', '.run'],
+      ['.inboxes', '.locks', '.tmp', '.run', '.nodes'],
     );
   });
 
   it('turns a claim into a link target and back, relative to the root', () => {
-    const claim = claimName(4321, 7);
+    const claim = claimName('gw1', 4321, 7);
     const target = layout.linkTarget(claim);
     assert.equal(path.resolve(layout.root, target), layout.inbox(claim), 'the target resolves to the inbox');
     assert.equal(layout.claimOfTarget(target), claim);
@@ -36,30 +32,6 @@ describe('spool layout', () => {
   it('recognises no foreign link target as a claim', () => {
     for (const target of ['../elsewhere', '/srv/spool/.inboxes/1-a-1', '.inboxes/', '.inboxes/../../etc', '.inboxes/x', 'inboxes/1-a-1', '.inboxes/1-a-1/sub']) {
       assert.equal(layout.claimOfTarget(target), null, target);
-    }
-  });
-
-  it('names claims uniquely by pid and counter, and reads the pid back', () => {
-    const a = claimName(4321, 1);
-    const b = claimName(4321, 2);
-    assert.notEqual(a, b);
-    assert.ok(isClaimName(a) && isClaimName(b));
-    assert.equal(pidOfClaim(a), 4321);
-    for (const name of ['', 'abc', '12-', '12-abc', '12-ABC-1', '-abc-1', '12-abc-1 ', 'x12-abc-1']) assert.equal(isClaimName(name), false, name);
-  });
-
-  it('names messages so that names sort in send order for each sender', () => {
-    const names = [messageName(1000, 7, 2), messageName(1000, 7, 10), messageName(999, 7, 11), messageName(1001, 7, 1)];
-    for (const name of names) assert.ok(isMessageName(name), name);
-    // Times never decrease within a process; within one millisecond the sequence orders.
-    const sent = [messageName(999, 7, 1), messageName(1000, 7, 2), messageName(1000, 7, 10), messageName(1001, 7, 11)];
-    assert.deepEqual([...sent].sort(), sent);
-    assert.equal(messageName(1, 2, 3), '0000000000001-0000002-0000000003');
-  });
-
-  it('recognises nothing else as a message', () => {
-    for (const name of ['owner.json', '.lock', '.evicted', '.full', '0000000000001-0000002-000000003', `${messageName(1, 2, 3)}x`, 'a000000000001-0000002-0000000003']) {
-      assert.equal(isMessageName(name), false, name);
     }
   });
 });

@@ -3,8 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
-import { INBOX_LOCK, OWNER_FILE } from '../../src/spool/layout';
-import { inboxAlive, pidAlive } from '../../src/spool/liveness';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { INBOX_LOCK, OWNER_FILE, SpoolLayout } from '../../src/spool/layout';
+import { inboxAlive, pidAlive, processAlive, processStartTime } from '../../src/spool/liveness';
+import { Ownership } from '../../src/spool/ownership';
 import { STALE_MS, deadPid, spoolPerTest } from './spool-fixture';
 
 describe('pid liveness', () => {
@@ -15,6 +17,17 @@ describe('pid liveness', () => {
 
   it('counts no pid that is not a positive integer (0 and -1 would signal a group)', () => {
     for (const pid of [0, -1, 1.5, Number.NaN]) assert.equal(pidAlive(pid), false, String(pid));
+  });
+});
+
+describe('process identity', () => {
+  it('reads a start time that names this process, and none for a free pid', () => {
+    const start = processStartTime(process.pid);
+    assert.match(start ?? '', /^\d+$/);
+    assert.equal(processStartTime(deadPid()), null);
+    assert.equal(processAlive(process.pid, start), true);
+    assert.equal(processAlive(process.pid, `${start}1`), false, 'the same pid, started at another time: a reused pid');
+    assert.equal(processAlive(process.pid, null), true, 'no start time recorded: the pid alone');
   });
 });
 
@@ -49,5 +62,26 @@ describe('inbox liveness', () => {
     const old = new Date(Date.now() - 10 * STALE_MS);
     utimesSync(lock, old, old);
     assert.equal(await inboxAlive(claim.dir, STALE_MS), false);
+  });
+
+  it('holds an inbox dead whose recorded start time is another process\'s (its pid reused)', async () => {
+    const claim = await t().liveSession('dave');
+    const file = path.join(claim.dir, OWNER_FILE);
+    const record = JSON.parse(readFileSync(file, 'utf8')) as { start: string };
+    writeFileSync(file, JSON.stringify({ ...record, start: `${record.start}9` }));
+    assert.equal(await inboxAlive(claim.dir, STALE_MS, { node: t().layout.node }), false);
+  });
+
+  it("judges another node's holder by that node's heartbeat, never by a pid on this host", async () => {
+    const other = new Ownership(new SpoolLayout(t().root, 'other'), { staleMs: STALE_MS, pid: deadPid() });
+    const claim = await other.prepare(Buffer.from('erin'), '10.0.0.2:1', () => undefined);
+    try {
+      const here = t().layout.node;
+      assert.equal(await inboxAlive(claim.dir, STALE_MS, { node: here, nodeLive: (n) => n === 'other' }), true, 'its node beats');
+      assert.equal(await inboxAlive(claim.dir, STALE_MS, { node: here, nodeLive: () => false }), false, 'its node stood still');
+      assert.equal(await inboxAlive(claim.dir, STALE_MS, { node: here }), true, 'no judge: another node counts as live');
+    } finally {
+      await claim.unlock();
+    }
   });
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
-import { FULL_MARK, isMessageName } from '../../src/spool/layout';
+import { FULL_MARK } from '../../src/spool/layout';
+import { isMessageName } from '../../src/spool/names';
 import { Outbox } from '../../src/spool/outbox';
 import { spoolPerTest } from './spool-fixture';
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach } from 'node:test';
 import { Spool } from '../../src/spool';
-import { messageName } from '../../src/spool/layout';
+import { messageName } from '../../src/spool/names';
 import { pidAlive } from '../../src/spool/liveness';
 import { type Claim, Ownership } from '../../src/spool/ownership';
 
@@ -56,7 +56,7 @@ export class TempSpool {
 
   /** Puts a message file of `text` into an inbox directory, as a sender's rename would. */
   putMessage(inboxDir: string, text: string, pid = 4242): string {
-    const name = messageName(Date.now(), pid, ++this.seq);
+    const name = messageName(Date.now(), 'writer', pid, ++this.seq);
     writeFileSync(path.join(inboxDir, name), text);
     return name;
   }
