@@ -77,7 +77,7 @@ EXPORT=$LAB_EXPORT
 MOUNT_OPTS=$LAB_MOUNT_OPTS
 CTL=$dir
 EOF
-  TMPDIR="$LAB/uml" setsid timeout -k 5 "$LAB_TIME_LIMIT" ip netns exec "$LAB_NS" linux.uml \
+  TMPDIR="$LAB_SHM" setsid timeout -k 5 "$LAB_TIME_LIMIT" ip netns exec "$LAB_NS" linux.uml \
     mem=512M root=/dev/root rootfstype=hostfs rootflags=/ rw init="$LAB_ROOT/test/nfs/uml-init.sh" \
     LABCONF="$dir/conf" "eth0=tuntap,${LAB_TAP[$host]}" con=null con0=fd:0,fd:1 \
     "umid=$LAB_NS-$host" "uml_dir=$LAB/uml" </dev/null >"$dir/console.log" 2>&1 &
@@ -100,15 +100,19 @@ lab_wait_mounted() {
 
 # Starts the NFS server and both hosts; returns once both have the export mounted.
 lab_start() {
+  LAB_STARTED=$SECONDS
   lab_require
   LAB=$(mktemp -d /tmp/tfgw-nfslab.XXXXXX)
   LAB_EXPORT=$LAB/$LAB_EXPORT_NAME
   mkdir -p "$LAB_EXPORT" "$LAB/recovery" "$LAB/uml"
+  # The kernels' memory files: in RAM, not on disk.
+  LAB_SHM=$(mktemp -d /dev/shm/tfgw-nfslab.XXXXXX)
   # One key pair and hash for both hosts, made here: RSA key generation inside UML is slow.
   node "$LAB_ROOT/bin/tfgw" keygen --out "$LAB/data" >/dev/null || lab_die "keygen failed"
   (umask 077 && printf 'nfs-lab-%s\n' "$RANDOM$RANDOM" >"$LAB/data/hash")
   # After lib.sh's cleanup, if sourced: the kernels first, then the scratch directory.
   if declare -F cleanup >/dev/null; then trap 'lab_stop; cleanup' EXIT; else trap lab_stop EXIT; fi
+  trap 'exit 143' TERM INT
   lab_network
   lab_write_ganesha_conf
   setsid timeout -k 5 "$LAB_TIME_LIMIT" ip netns exec "$LAB_NS" unshare -m --propagation private \
@@ -125,6 +129,7 @@ lab_start() {
   lab_boot hostB
   lab_wait_mounted hostA
   lab_wait_mounted hostB
+  echo "# lab: both hosts mounted the export $((SECONDS - LAB_STARTED)) s after the start"
 }
 
 # lab_run HOST 'commands' [seconds]: runs the commands as root on HOST, prints their output,
@@ -133,7 +138,7 @@ lab_run() {
   local host=$1 script=$2 limit=${3:-60} dir="$LAB/$1"
   # Unique without a counter: lab_run also runs in subshells (pipelines).
   local req="$dir/req-$(date +%s%N)"
-  [ "$script" = halt ] && req="$dir/req-halt"
+  if [ "$script" = halt ]; then req="$dir/req-halt"; script=true; fi
   printf 'cd %q\n%s\n' "$LAB_ROOT" "$script" >"$req.tmp"
   mv "$req.tmp" "$req.sh"
   for _ in $(seq 1 $((limit * 10))); do
@@ -158,7 +163,10 @@ sh -c 'env ${LAB_SERVE_ENV:-} node bin/tfgw serve --listen ${LAB_ADDR[$host]}:$L
   --spool /mnt/spool $* >$dir/serve.out 2>$dir/serve.err </dev/null & echo \$! >$dir/serve.pid; wait \$!; echo \$? >$dir/serve.rc' >/dev/null 2>&1 &
 for _ in \$(seq 1 50); do [ -s $dir/serve.pid ] && exit 0; sleep 0.1; done; exit 1" || lab_die "$host: cannot start tfgw serve"
   for _ in $(seq 1 300); do
-    grep -q 'public key' "$dir/serve.out" 2>/dev/null && return 0
+    if grep -q 'public key' "$dir/serve.out" 2>/dev/null; then
+      echo "# lab: tfgw serve ready on $host $((SECONDS - LAB_STARTED)) s after the start"
+      return 0
+    fi
     sleep 0.1
   done
   tail -n 20 "$dir/serve.err" >&2
@@ -188,12 +196,14 @@ lab_stop_server() {
 lab_stop() {
   local status=$?
   set +e
+  # A second signal must not cut the cleanup short.
+  trap '' TERM INT
   local host
   for host in "${!LAB_KERNEL[@]}"; do
     kill -0 "${LAB_KERNEL[$host]}" 2>/dev/null && lab_run "$host" halt 10 >/dev/null 2>&1 &
   done
   wait_kernels=0
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 50); do
     wait_kernels=0
     for host in "${!LAB_KERNEL[@]}"; do kill -0 "${LAB_KERNEL[$host]}" 2>/dev/null && wait_kernels=1; done
     [ "$wait_kernels" = 0 ] && break
@@ -205,6 +215,7 @@ lab_stop() {
   for pid in "${LAB_PIDS[@]}"; do kill -KILL -- "-$pid" 2>/dev/null; done
   wait 2>/dev/null
   ip netns del "$LAB_NS" 2>/dev/null
+  [ -n "${LAB_SHM:-}" ] && rm -rf "$LAB_SHM"
   if [ -n "${LAB:-}" ]; then
     if [ "$status" != 0 ] && [ -n "${LAB_KEEP_ON_FAILURE:-}" ]; then echo "lab: kept $LAB" >&2; else rm -rf "$LAB"; fi
   fi
