@@ -87,7 +87,8 @@ EOF
 
 lab_wait_mounted() {
   local host=$1 dir="$LAB/$1"
-  for _ in $(seq 1 600); do
+  local deadline=$((SECONDS + 120))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     [ -e "$dir/state.mounted" ] && return 0
     if [ -e "$dir/state.mount-failed" ] || ! kill -0 "${LAB_KERNEL[$host]}" 2>/dev/null; then
       tail -n 20 "$dir/console.log" "$dir/boot.err" >&2 2>/dev/null
@@ -95,7 +96,7 @@ lab_wait_mounted() {
     fi
     sleep 0.1
   done
-  lab_die "$host: no NFS mount within 60 s"
+  lab_die "$host: no NFS mount within 120 s"
 }
 
 # Starts the NFS server and both hosts; returns once both have the export mounted.
@@ -162,7 +163,8 @@ lab_serve() {
 sh -c 'env ${LAB_SERVE_ENV:-} node bin/tfgw serve --listen ${LAB_ADDR[$host]}:$LAB_PORT --data-dir $LAB/data \\
   --spool /mnt/spool $* >$dir/serve.out 2>$dir/serve.err </dev/null & echo \$! >$dir/serve.pid; wait \$!; echo \$? >$dir/serve.rc' >/dev/null 2>&1 &
 for _ in \$(seq 1 50); do [ -s $dir/serve.pid ] && exit 0; sleep 0.1; done; exit 1" || lab_die "$host: cannot start tfgw serve"
-  for _ in $(seq 1 300); do
+  local deadline=$((SECONDS + 60))
+  while [ "$SECONDS" -lt "$deadline" ]; do
     if grep -q 'public key' "$dir/serve.out" 2>/dev/null; then
       echo "# lab: tfgw serve ready on $host $((SECONDS - LAB_STARTED)) s after the start"
       return 0
@@ -170,7 +172,7 @@ for _ in \$(seq 1 50); do [ -s $dir/serve.pid ] && exit 0; sleep 0.1; done; exit
     sleep 0.1
   done
   tail -n 20 "$dir/serve.err" >&2
-  lab_die "$host: tfgw serve did not start within 30 s"
+  lab_die "$host: tfgw serve did not start within 60 s"
 }
 
 # The listener's pid and its session processes' on HOST, by parent pid.
