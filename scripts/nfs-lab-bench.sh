@@ -19,6 +19,6 @@ bench() {
     --data-dir "$LAB/data" --json --no-progress --connect-timeout 30000
 }
 for peer in hostB hostA; do
-  echo "{\"case\":\"latency 64 B, receiver on $peer\",\"bench\":$(bench latency --count 500 --warmup 50 --peer-host "${LAB_ADDR[$peer]}")}"
-  echo "{\"case\":\"throughput 1 KiB x 2 pairs, receivers on $peer\",\"bench\":$(bench throughput --pairs 2 --messages 2000 --size 1024 --peer-host "${LAB_ADDR[$peer]}")}"
+  echo "{\"case\":\"latency 64 B, receiver on $peer\",\"bench\":$(bench latency --count 100 --warmup 10 --peer-host "${LAB_ADDR[$peer]}")}"
+  echo "{\"case\":\"throughput 1 KiB x 2 pairs, receivers on $peer\",\"bench\":$(bench throughput --pairs 2 --messages 1000 --size 1024 --peer-host "${LAB_ADDR[$peer]}")}"
 done
