@@ -15,23 +15,33 @@ export function registerSpool(program: Command): void {
     .action((flags: { spool?: string; json?: boolean }) => {
       const root = path.resolve(flags.spool ?? localDefault('spool'));
       checkSpoolDirectory(root);
-      const view = viewSpool(new SpoolLayout(root));
+      const view = viewSpool(new SpoolLayout(root, localDefault('nodeId')));
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(view, null, 2)}\n`);
         return;
       }
       process.stdout.write(`spool ${view.root}: ${view.inboxes.length} in the gateway\n`);
+      if (view.nodes.length > 0) {
+        const rows = view.nodes.map((n) => [
+          `${n.node}${n.node === view.node ? ' (this host)' : ''}`,
+          n.state,
+          String(n.pid ?? '?'),
+          n.beatAgeMs === null ? '?' : `${(n.beatAgeMs / 1000).toFixed(1)}s`,
+        ]);
+        printTable(['NODE', 'STATE', 'SERVER PID', 'HEARTBEAT AGE'], rows);
+      }
       if (view.inboxes.length > 0) {
         const rows = view.inboxes.map((i) => [
           i.name.length > 40 ? `${i.name.slice(0, 37)}...` : i.name,
           i.identity.length > 30 ? `${i.identity.slice(0, 27)}...` : i.identity,
+          i.node ?? '?',
           `${i.pid ?? '?'}${i.alive ? '' : ' (dead)'}`,
           i.client ?? '?',
           String(i.queuedFiles),
           String(i.queuedBytes),
           i.full ? 'full' : '',
         ]);
-        printTable(['INBOX', 'IDENTITY', 'PID', 'CLIENT', 'QUEUED', 'BYTES', ''], rows);
+        printTable(['INBOX', 'IDENTITY', 'NODE', 'PID', 'CLIENT', 'QUEUED', 'BYTES', ''], rows);
       }
       if (view.unlinkedInboxes > 0 || view.temporaryFiles > 0) {
         process.stdout.write(`in transit: ${view.unlinkedInboxes} unlinked inboxes, ${view.temporaryFiles} temporary files\n`);

@@ -12,9 +12,14 @@ import { identityLinks } from '../spool/view';
 import { type DropReason, ProcessCounters, addStats } from '../spool/process-counters';
 
 export interface Snapshot {
+  /** This server's node id: the sessions counted here are this node's only. */
+  node: string;
   idle: number;
   busy: number;
+  /** Identities in the gateway, every node's. */
   peers: number;
+  /** Identities held by this node's session processes. */
+  nodePeers: number;
   inboxDepthTotal: number;
   inboxDepthMax: number;
   totals: ProcessCounters;
@@ -32,9 +37,11 @@ export function gather(
   const totals = new ProcessCounters();
   addStats(totals, retired);
   const snapshot: Snapshot = {
+    node: layout.node,
     idle: 0,
     busy: 0,
     peers: 0,
+    nodePeers: 0,
     inboxDepthTotal: 0,
     inboxDepthMax: 0,
     totals,
@@ -47,6 +54,7 @@ export function gather(
     if (record.state === 'busy' || record.state === 'handshaking') snapshot.busy++;
     else if (record.state === 'idle') snapshot.idle++;
     addStats(totals, record.stats);
+    snapshot.nodePeers += record.stats.peers ?? 0;
     const depth = record.stats.inboxDepth ?? 0;
     snapshot.inboxDepthTotal += depth;
     snapshot.inboxDepthMax = Math.max(snapshot.inboxDepthMax, depth);
@@ -150,6 +158,9 @@ export function prometheusText(s: Snapshot, p?: ProcessSample): string {
       ['', t.watchFallbacks],
     ]),
     metric('tfgw_gateway_peers', 'gauge', 'Identities in the gateway.', [['', s.peers]]),
+    metric('tfgw_node_peers', 'gauge', "Identities held by this node's sessions (the other figures but tfgw_gateway_peers are this node's too).", [
+      [`node_id=${JSON.stringify(s.node)}`, s.nodePeers],
+    ]),
     metric('tfgw_messages_relayed_total', 'counter', 'Messages queued into an inbox.', [['', t.sent]]),
     metric('tfgw_message_bytes_relayed_total', 'counter', 'Message bytes queued into an inbox.', [['', t.sentBytes]]),
     metric('tfgw_messages_delivered_total', 'counter', 'Messages written to their receiving client.', [

@@ -24,9 +24,11 @@ describe('metrics HTTP endpoint', () => {
   let port: number;
   let health: Health = { ok: true, detail: { model: 'prefork' } };
   const snapshot = (): Snapshot => ({
+    node: 'gw-1',
     idle: 2,
     busy: 1,
     peers: 1,
+    nodePeers: 1,
     inboxDepthTotal: 0,
     inboxDepthMax: 0,
     totals: new ProcessCounters(),

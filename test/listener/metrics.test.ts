@@ -19,7 +19,7 @@ describe('metrics', () => {
   it('gathers states, totals and inbox depths from run records, plus the ended processes', () => {
     const spool = spoolNow();
     writeRecord(spool, 11, 'idle', counters({ handshakesOk: 1, bytesIn: 10 }));
-    writeRecord(spool, 12, 'busy', counters({ handshakesOk: 2, inboxDepth: 4, sent: 3 }, { 'no-peer': 1 }));
+    writeRecord(spool, 12, 'busy', counters({ handshakesOk: 2, inboxDepth: 4, sent: 3, peers: 1 }, { 'no-peer': 1 }));
     writeRecord(spool, 13, 'busy', counters({ inboxDepth: 9 }));
     writeRecord(spool, 14, 'exiting', counters({ sent: 1 }));
     const retired = counters({ handshakesOk: 10, sent: 100 }, { 'peer-left': 5 });
@@ -34,8 +34,10 @@ describe('metrics', () => {
     assert.equal(s.totals.dropped['peer-left'], 5);
     assert.equal(s.inboxDepthTotal, 13);
     assert.equal(s.inboxDepthMax, 9);
+    assert.equal(s.nodePeers, 1, "the peers this node's sessions hold");
     assert.equal(s.processesStarted, 20);
     assert.equal(s.processesCrashed, 2);
+    assert.equal(s.node, spool.layout.node, "labelled with this listener's node");
     assert.equal(retired.handshakesOk, 10, 'the running total of ended processes is not changed');
   });
 
@@ -48,9 +50,11 @@ describe('metrics', () => {
 
   it('writes Prometheus text: HELP and TYPE lines, labels, values', () => {
     const snapshot: Snapshot = {
+      node: 'gw-1',
       idle: 3,
       busy: 4,
       peers: 5,
+      nodePeers: 2,
       inboxDepthTotal: 6,
       inboxDepthMax: 2,
       totals: counters({ handshakesOk: 7, handshakesFailed: 1, bytesIn: 100, bytesOut: 200, delivered: 8 }, { 'inbox-full': 9 }),
@@ -65,6 +69,7 @@ describe('metrics', () => {
       ['tfgw_sessions{state="idle"}', 3],
       ['tfgw_sessions{state="busy"}', 4],
       ['tfgw_gateway_peers', 5],
+      ['tfgw_node_peers{node_id="gw-1"}', 2],
       ['tfgw_inbox_depth{stat="total"}', 6],
       ['tfgw_inbox_depth{stat="max"}', 2],
       ['tfgw_handshakes_total{outcome="ok"}', 7],
@@ -114,7 +119,7 @@ describe('metrics', () => {
 
 function emptySnapshot(): Snapshot {
   return {
-    idle: 0, busy: 0, peers: 0, inboxDepthTotal: 0, inboxDepthMax: 0, totals: new ProcessCounters(),
+    node: 'gw-1', idle: 0, busy: 0, peers: 0, nodePeers: 0, inboxDepthTotal: 0, inboxDepthMax: 0, totals: new ProcessCounters(),
     processesStarted: 0, processesCrashed: 0,
   };
 }
