@@ -61,7 +61,7 @@ async function openPingPong(job: LatencyJob, ctx: WorkerContext): Promise<PingPo
   const pingId = `${job.tag}-ping`;
   const pongId = `${job.tag}-pong`;
   const pingClient = await ctx.connector.connect();
-  const pongClient = await ctx.connector.connect();
+  const pongClient = await ctx.connector.connectReceiver();
   const pong = await pongClient.enterGateway(pongId, { buffer: false });
   const ping = await pingClient.enterGateway(pingId, { buffer: false });
 

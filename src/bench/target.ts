@@ -11,6 +11,11 @@ import { quickAckArmer } from './quick-ack';
 export interface Target {
   host: string;
   port: number;
+  /**
+   * Where the receiving side connects (the ponger, the receivers): another server
+   * sharing the spool, on another host. Absent: `host`.
+   */
+  peerHost?: string;
   /** Protocol version string, e.g. `0.0`. */
   version: string;
   /** The server's public key, PEM. */
@@ -34,12 +39,22 @@ export class Connector {
 
   /** TCP connect and the full connection sequence, up to the hash's OK. */
   connect(): Promise<TfClient> {
+    return this.connectTo(this.target.host);
+  }
+
+  /** The same, for the receiving side: to `peerHost` when one is given. */
+  connectReceiver(): Promise<TfClient> {
+    return this.connectTo(this.target.peerHost ?? this.target.host);
+  }
+
+  private connectTo(host: string): Promise<TfClient> {
     const t = this.target;
-    return connect({ host: t.host, port: t.port, version: t.version, publicKey: this.key, hash: t.hash, timeoutMs: t.timeoutMs, onSocket: this.onSocket });
+    return connect({ host, port: t.port, version: t.version, publicKey: this.key, hash: t.hash, timeoutMs: t.timeoutMs, onSocket: this.onSocket });
   }
 }
 
 /** `host:port` as printed, with brackets around IPv6 addresses. */
 export function describeTarget(t: Target): string {
-  return t.host.includes(':') ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`;
+  const at = (host: string) => (host.includes(':') ? `[${host}]:${t.port}` : `${host}:${t.port}`);
+  return t.peerHost ? `${at(t.host)} -> ${at(t.peerHost)}` : at(t.host);
 }

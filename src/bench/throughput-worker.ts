@@ -123,8 +123,8 @@ class ThroughputSide {
     if (this.failure) throw this.failure;
   }
 
-  private async enter(identity: string): Promise<GatewayPeer> {
-    const client = await this.ctx.connector.connect();
+  private async enter(identity: string, receiving: boolean): Promise<GatewayPeer> {
+    const client = await (receiving ? this.ctx.connector.connectReceiver() : this.ctx.connector.connect());
     this.clients.push(client);
     const peer = await client.enterGateway(identity, { buffer: false });
     peer.on('end', (error) => {
@@ -138,8 +138,8 @@ class ThroughputSide {
   async open(): Promise<void> {
     await forEachLimit(this.job.pairs, this.job.openConcurrency, async (i) => {
       const receiverId = `${this.job.tag}-r${i}`;
-      const receiver = await this.enter(receiverId);
-      const sender = await this.enter(`${this.job.tag}-s${i}`);
+      const receiver = await this.enter(receiverId, true);
+      const sender = await this.enter(`${this.job.tag}-s${i}`, false);
       const pair = new Pair(sender, receiver, receiverId);
       receiver.on('message', (m) => this.onDelivery(pair, m));
       this.pairs.push(pair);

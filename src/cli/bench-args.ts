@@ -18,6 +18,7 @@ export interface OutputFlags {
 export interface RunFlags extends ClientFlags, OutputFlags {
   connectTimeout: number;
   quickAck?: boolean;
+  peerHost?: string;
   floor?: boolean;
   spool?: string;
   tag?: string;
@@ -49,7 +50,17 @@ export function kindsArg(text: string): FloorKind[] {
 /** The server's address, key and hash, found as the other client commands find them. */
 export function resolveTarget(flags: RunFlags): Target {
   const { host, port, version, publicKey, hash } = resolveConnectOptions(flags);
-  return { host, port, version, publicKey: publicKey as string, hash, timeoutMs: flags.connectTimeout, quickAck: flags.quickAck === true };
+  const peerHost = flags.peerHost;
+  return {
+    host,
+    port,
+    version,
+    publicKey: publicKey as string,
+    hash,
+    timeoutMs: flags.connectTimeout,
+    quickAck: flags.quickAck === true,
+    ...(peerHost ? { peerHost } : {}),
+  };
 }
 
 /** A fresh identity prefix, so runs side by side never share identities. */
@@ -74,6 +85,7 @@ export function addRunOptions(cmd: Command): Command {
   return addOutputOptions(addClientOptions(cmd))
     .option('--connect-timeout <ms>', 'limit for TCP connect and connection sequence', intArg(1), 10_000)
     .option('--quick-ack', "acknowledge every segment at once (TCP_QUICKACK re-armed after each read): for servers whose replies otherwise wait for Nagle and the delayed ACK")
+    .option('--peer-host <host>', 'receivers connect here: another server on the same spool (default: --host)')
     .option('--floor', 'also measure the matching floor in this run and show each figure against it')
     .option('--spool <dir>', "the tfgw server's spool: the file-IPC floor runs on its file system (idle: its sessions' memory)")
     .option('--tag <prefix>', 'identity prefix (default: bench-<random>)');
