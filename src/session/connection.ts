@@ -314,6 +314,8 @@ export class Connection {
         foreign: (name, kind) => this.log.warn('removed a foreign inbox entry', { client: this.client, name, kind }),
         dropped: (reason, name, size) => {
           this.stats.dropped[reason]++;
+          // The queue at its bound: the sender's own drop, counted alike, not worth a warning each.
+          if (reason === 'inbox-full') return this.log.debug('dropped an arrival past the inbox bound', { client: this.client, name, size });
           const what = reason === 'too-large' ? 'too large to be a message' : 'that is not a valid batch';
           this.log.warn(`dropped an inbox file ${what}`, { client: this.client, name, size });
         },

@@ -6,7 +6,7 @@
  * deliveries; the mark is written when the queue reaches the bound and removed
  * only below half of it, so that it does not flap at the edge.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isBatchName } from './batch';
 import { peekBatch } from './batch-file';
@@ -69,10 +69,23 @@ export class InboxBound {
     this.bytes += size;
   }
 
-  /** Counts a message that arrived while no pass runs (it stays queued on disk). */
-  noteArrival(name: string): void {
+  /**
+   * Counts a message that arrived while no pass runs (it stays queued on disk), or,
+   * when the queue was already at its bound, removes it unread and returns its size
+   * (null when it was counted).
+   */
+  noteArrival(name: string): number | null {
+    if (!this.sizes.has(name) && this.atBound()) {
+      const size = sizeOf(this.prefix + name);
+      if (size !== null && removeFile(this.prefix + name)) return size;
+    }
     this.count(name);
     this.update();
+    return null;
+  }
+
+  private atBound(): boolean {
+    return this.files >= this.limits.maxFiles || this.bytes >= this.limits.maxBytes;
   }
 
   /** The message left the queue (delivered, or gone from the inbox). */
@@ -96,7 +109,7 @@ export class InboxBound {
   /** Writes or removes the full mark as the figures now require. */
   update(): void {
     const { maxFiles, maxBytes } = this.limits;
-    const over = this.files >= maxFiles || this.bytes >= maxBytes;
+    const over = this.atBound();
     const under = this.files < maxFiles / 2 && this.bytes < maxBytes / 2;
     const set = over && !this.full;
     const clear = under && this.full;
@@ -114,5 +127,15 @@ export class InboxBound {
     } catch {
       // The inbox is going away; nothing to mark.
     }
+  }
+}
+
+/** Unlinks a file (never a directory: a foreign one is the listing's to handle). */
+function removeFile(file: string): boolean {
+  try {
+    unlinkSync(file);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -41,9 +41,10 @@ export interface InboxSink {
   foreign?(name: string, kind: ForeignKind): void;
   /**
    * A file was removed undelivered: over the protocol's largest message (unread),
-   * or a batch file that does not decode (docs/SPOOL.md §7.6).
+   * a batch file that does not decode (docs/SPOOL.md §7.6), or one that arrived
+   * while the queue was already at its bound (§7.5; `size` in messages' bytes).
    */
-  dropped?(reason: 'too-large' | 'bad-batch', name: string, size: number): void;
+  dropped?(reason: 'too-large' | 'bad-batch' | 'inbox-full', name: string, size: number): void;
   /** A name vanished before it was read (for a debug log). */
   vanished?(name: string): void;
 }
@@ -154,8 +155,12 @@ export class InboxReader {
       return;
     }
     // Not draining now: count the arrival at once, so that the bound holds tightly.
-    // Delivery starts (or resumes) with a listing, which will find the file.
-    this.bound.noteArrival(name);
+    // Delivery starts (or resumes) with a listing, which will find the file. One
+    // that a writer renamed in after the queue reached its bound (it checked the
+    // full mark before the mark was there) is removed unread: the queue then ends
+    // within one file of its bound, however many writers raced the mark.
+    const overflow = this.bound.noteArrival(name);
+    if (overflow !== null) this.sink.dropped?.('inbox-full', name, overflow);
   }
 
   private evict(): void {

@@ -62,8 +62,11 @@ export function inboxNode(inboxDir: string, recorded: string | undefined): strin
 }
 
 /**
- * An inbox is live while its owner is there and keeps its lock: on this node the
- * process check and the lock's age, on another node the lock and that node's heartbeat.
+ * An inbox is live while its owner is there: on this node, its process (by pid and
+ * recorded start time, which name one process, so a lock refreshed late on a host
+ * short of CPU does not make a live holder look dead; a record without a start time
+ * needs a fresh lock too, against a reused pid), on another node the lock and that
+ * node's heartbeat.
  */
 export async function inboxAlive(inboxDir: string, staleMs: number, context?: LivenessContext): Promise<boolean> {
   const owner = readOwnerRecord(inboxDir);
@@ -74,6 +77,7 @@ export async function inboxAlive(inboxDir: string, staleMs: number, context?: Li
     return existsSync(lock) && (context.nodeLive?.(node) ?? true);
   }
   if (!processAlive(owner.pid, owner.start)) return false;
+  if (owner.start !== undefined) return existsSync(lock);
   const mtime = freshMtimeMs(lock);
   if (mtime === null) return false;
   return (context?.now ?? Date.now)() - mtime < staleMs;

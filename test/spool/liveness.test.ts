@@ -53,9 +53,22 @@ describe('inbox liveness', () => {
     assert.equal(await inboxAlive(b.dir, STALE_MS), false, 'no lock');
   });
 
-  it('holds an inbox dead when its lock went stale (a reused pid, or an owner on another host)', async () => {
+  it('holds a live holder alive while its lock is refreshed late (a host short of CPU)', async () => {
+    const claim = await t().liveSession('erin');
+    await claim.unlock();
+    const lock = path.join(claim.dir, INBOX_LOCK);
+    mkdirSync(lock);
+    const old = new Date(Date.now() - 10 * STALE_MS);
+    utimesSync(lock, old, old);
+    assert.equal(await inboxAlive(claim.dir, STALE_MS), true, 'its process, by pid and start time, is there');
+  });
+
+  it('holds an inbox dead when its lock went stale and its record has no start time (a reused pid)', async () => {
     const claim = await t().liveSession('carol');
     await claim.unlock();
+    const file = path.join(claim.dir, OWNER_FILE);
+    const { start: _start, ...older } = JSON.parse(readFileSync(file, 'utf8')) as { start?: string };
+    writeFileSync(file, JSON.stringify(older));
     // A lock left behind long ago, its owner's pid now someone else's (here: this process).
     const lock = path.join(claim.dir, INBOX_LOCK);
     mkdirSync(lock);
