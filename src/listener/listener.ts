@@ -291,7 +291,7 @@ export class Listener {
       // A spool gone read-only (or away) at shutdown: what is left is swept at the next start.
       log.warn('final sweep of the spool failed; leftovers are swept at the next start', { error: systemErrorText(err) });
     }
-    this.heartbeat.stop();
+    if (!this.heartbeat.stop()) log.warn("this node's heartbeat could not be removed; another node's sweep removes it once it stands still");
     log.info('stopped');
   }
 }

@@ -55,10 +55,17 @@ export class NodeHeartbeat {
     }
   }
 
-  stop(): void {
+  /** Stops beating and removes the heartbeat; false when it could not be removed (another node's sweep takes it once it stands still). */
+  stop(): boolean {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    rmSync(this.layout.nodeHeartbeat(), { force: true });
+    try {
+      rmSync(this.layout.nodeHeartbeat(), { force: true });
+      return true;
+    } catch {
+      // A spool gone read-only or away at shutdown.
+      return false;
+    }
   }
 }
 

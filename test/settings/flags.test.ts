@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerServe } from '../../src/cli/serve';
 import { flagTexts, settingOptions } from '../../src/settings/flags';
 import { SETTINGS, SETTING_KEYS } from '../../src/settings/table';
+import { localNodeId } from '../../src/spool/names';
 
 /** `tfgw serve --help`, built in-process, one line per option (no wrapping). */
 function serveHelp(): string {
@@ -31,8 +32,12 @@ const SERVE_HELP: [string, string][] = [
   ['--idle-timeout <ms>', 'close connections idle this long; 0 = never (default 0)'],
   ['--accept-degenerate-keys', 'accept session keys whose cipher seed degenerates'],
   [
+    '--node-id <id>',
+    `this host's name in a spool shared by several hosts: [a-z0-9][a-z0-9_-]{0,62}, unique per host (default: the host name made safe, ${localNodeId()})`,
+  ],
+  [
     '--watch-mode <mode>',
-    "inbox watch: 'auto' (inotify, polling when none is left), 'native' (refuse the identity without one) or 'poll'",
+    "inbox watch: 'auto' (inotify, polling when none is left, both on a network file system), 'native' (refuse the identity without one) or 'poll'",
   ],
   ['--poll-interval <ms>', 'how often a polled inbox is listed (default 200)'],
   ['--inbox-max-files <n>', 'queued messages at which an inbox refuses more (default 10000)'],

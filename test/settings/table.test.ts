@@ -116,7 +116,7 @@ describe('live settings and session settings', () => {
       Object.keys(settings).sort(),
       [
         'acceptDegenerateKeys', 'conflictPolicy', 'handshakeFrameLimit', 'handshakeTimeoutMs', 'hash', 'idleTimeoutMs',
-        'inboxMaxBytes', 'inboxMaxFiles', 'keyExchangeTimeoutMs', 'logFormat', 'logLevel', 'maxPeers',
+        'inboxMaxBytes', 'inboxMaxFiles', 'keyExchangeTimeoutMs', 'logFormat', 'logLevel', 'maxPeers', 'nodeId',
         'pollIntervalMs', 'preauthPerAddress', 'privateKeyFile', 'proto', 'rateLimitBytes', 'recycleAfter',
         'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spool', 'staleMs', 'watchMode',
       ],

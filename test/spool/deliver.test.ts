@@ -63,8 +63,8 @@ describe('deliver to the spool', () => {
     const bob = await t().liveSession('bob');
     rmSync(path.join(t().root, FORMAT_FILE));
     assert.throws(() => deliverToSpool(t().root, Buffer.from('bob'), Buffer.from('x')), /has no \.format/);
-    writeFileSync(path.join(t().root, FORMAT_FILE), 'tfgw-spool 2.0\n');
-    assert.throws(() => deliverToSpool(t().root, Buffer.from('bob'), Buffer.from('x')), /has format 2\.0/);
+    writeFileSync(path.join(t().root, FORMAT_FILE), 'tfgw-spool 3.0\n');
+    assert.throws(() => deliverToSpool(t().root, Buffer.from('bob'), Buffer.from('x')), /has format 3\.0/);
     assert.deepEqual(queued(bob.dir), []);
   });
 });

@@ -99,8 +99,8 @@ describe('spool format file', () => {
     const root = spool();
     assert.throws(() => requireFormat(root), /has no \.format: it is not a tfgw spool, or no tfgw serve has started on it/);
     assert.equal(existsSync(path.join(root, FORMAT_FILE)), false, 'a writer never writes .format');
-    assert.deepEqual(requireFormat(spool('tfgw-spool 1.3\n')), { major: 1, minor: 3 });
-    assert.throws(() => requireFormat(spool('tfgw-spool 2.0\n')), /has format 2\.0, newer than/);
+    assert.deepEqual(requireFormat(spool('tfgw-spool 2.3\n')), { major: 2, minor: 3 });
+    assert.throws(() => requireFormat(spool('tfgw-spool 3.0\n')), /has format 3\.0, newer than/);
   });
 
   it('parses only the first line', () => {

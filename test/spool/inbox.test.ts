@@ -111,7 +111,7 @@ describe('inbox reader', () => {
     reader.enable();
     assert.ok(await until(() => got.length === 1, 5000));
     assert.deepEqual(got, ['after']);
-    assert.ok(events.some((e) => /^bad-batch \d{13}-0004242-0000000001\.batch$/.test(e)), events.join(', '));
+    assert.ok(events.some((e) => /^bad-batch \d{13}-0004242-0000000001\.gw1\.batch$/.test(e)), events.join(', '));
     assert.ok(await until(() => readdirSync(dir).length === 0, 2000), 'the bad file is removed');
     await reader.stop();
   });

@@ -133,8 +133,8 @@ describe('janitor', () => {
     const fresh = stage('ext-backup-4711', 0);
     const almost = stage('ext-shell', FOREIGN_STAGING_MS - 60_000);
     const old = stage('ext-old-1', FOREIGN_STAGING_MS + 60_000);
-    // All digits is tfgw's own, named by a pid: it goes with its process, whatever its age.
-    const deadPidDir = stage(String(dead), 0);
+    // `<node>.<pid>` is tfgw's own: it goes with its process, whatever its age.
+    const deadPidDir = stage(`${t().layout.node}.${dead}`, 0);
 
     const report = await t().spool.janitor.sweep();
 

@@ -32,7 +32,7 @@ describe('peek', () => {
       peek.entries.map((e) => [e.name, e.kind, e.size, e.pattern, e.writer, e.preview, e.truncated]),
       [
         [other, 'file', 8, 'maildir', 'pid 4711 on gw1', '\\x1b[31m\\\\\\x00\\xff', false],
-        [own, 'file', 10, 'tfgw', 'tfgw pid 5028', 'hello\\tbo', true],
+        [own, 'file', 10, 'tfgw', 'tfgw pid 5028 on writer', 'hello\\tbo', true],
         ['empty', 'file', 0, 'other', 'unknown', '', false],
         ['hello.txt', 'file', 100, 'other', 'unknown', 'xxxxxxxx', true],
       ],
