@@ -70,17 +70,15 @@ export class InboxBound {
   }
 
   /**
-   * Counts a message that arrived while no pass runs (it stays queued on disk), or,
-   * when the queue was already at its bound, removes it unread and returns its size
-   * (null when it was counted).
+   * Counts a message the reader was notified of, or, when the queue was already at
+   * its bound, removes it unread and returns its size (null when it was counted).
    */
-  noteArrival(name: string): number | null {
+  admit(name: string): number | null {
     if (!this.sizes.has(name) && this.atBound()) {
       const size = sizeOf(this.prefix + name);
       if (size !== null && removeFile(this.prefix + name)) return size;
     }
     this.count(name);
-    this.update();
     return null;
   }
 

@@ -149,18 +149,22 @@ export class InboxReader {
     if (!isMessageEntry(name)) return;
     // Our own deletions notify too, and so do arrivals a listing already delivered.
     if (this.recent.has(name) || this.older.has(name) || this.pendingSet.has(name)) return;
+    // A file that a writer renamed in after the queue reached its bound (it checked
+    // the full mark before the mark was there) is removed unread: the queue then
+    // ends within one file of its bound, however many writers raced the mark.
+    const overflow = this.bound.admit(name);
+    if (overflow !== null) {
+      this.sink.dropped?.('inbox-full', name, overflow);
+      return;
+    }
     if (this.enabled && !this.paused) {
       this.enqueue(name);
       this.schedule();
       return;
     }
-    // Not draining now: count the arrival at once, so that the bound holds tightly.
-    // Delivery starts (or resumes) with a listing, which will find the file. One
-    // that a writer renamed in after the queue reached its bound (it checked the
-    // full mark before the mark was there) is removed unread: the queue then ends
-    // within one file of its bound, however many writers raced the mark.
-    const overflow = this.bound.noteArrival(name);
-    if (overflow !== null) this.sink.dropped?.('inbox-full', name, overflow);
+    // Not draining now: counted at once, so that the bound holds tightly. Delivery
+    // starts (or resumes) with a listing, which will find the file.
+    this.bound.update();
   }
 
   private evict(): void {

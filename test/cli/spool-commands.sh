@@ -48,7 +48,7 @@ SESSION=$(json "$SPOOL/bob/owner.json" 'd["pid"]')
 ok "watch prints a join line when an identity enters the gateway"
 
 "${TFGW[@]}" spool send bob 'hello bob' --spool "$SPOOL" >"$WORK/send.out" || fail "send to bob succeeds"
-grep -q "^queued 9 bytes for bob (present) as bob/[0-9]\{13\}-[0-9]\{7\}-[0-9]\{10\}$" "$WORK/send.out" ||
+grep -q "^queued 9 bytes for bob (present) as bob/[0-9]\{13\}-[0-9]\{7\}-[0-9]\{10\}\.[a-z0-9_-]*$" "$WORK/send.out" ||
   fail "send says the identity was present and names the file: $(cat "$WORK/send.out")"
 FILE=$(sed 's#.* as bob/##' "$WORK/send.out")
 wait_for "grep -q 'hello bob' '$WORK/bob.out'" || fail "bob received it"
@@ -68,7 +68,7 @@ head -c 1000 /dev/zero >"$WORK/zeros"
 [ "$(json "$WORK/peek.json" 'd["entries"][1]["preview"]')" = 'two\x1b[31m\nlines\\' ] ||
   fail "the preview escapes control bytes: $(json "$WORK/peek.json" 'd["entries"][1]["preview"]')"
 [ "$(json "$WORK/peek.json" 'set(e["pattern"] for e in d["entries"])')" = "{'tfgw'}" ] &&
-  json "$WORK/peek.json" 'd["entries"][0]["writer"]' | grep -q '^tfgw pid [0-9]*$' || fail "peek names each writer from its file name"
+  json "$WORK/peek.json" 'd["entries"][0]["writer"]' | grep -q '^tfgw pid [0-9]* on [a-z0-9_-]*$' || fail "peek names each writer from its file name"
 [ "$(json "$WORK/peek.json" 'd["entries"][2]["truncated"]')" = True ] || fail "a long message's preview is marked truncated"
 "${TFGW[@]}" spool peek bob --spool "$SPOOL" >"$WORK/peek.txt" || fail "peek as text"
 grep -q "^bob: held by pid $SESSION, 3 queued, 1020 bytes$" "$WORK/peek.txt" || fail "peek's text header: $(cat "$WORK/peek.txt")"
@@ -118,10 +118,10 @@ wait_for "grep -q '^watching ' '$WORK/watch2.err'" || fail "the second watch sta
 "${TFGW[@]}" receive carol "${CONN[@]}" >/dev/null 2>"$WORK/carol.err" &
 CAROL=$!
 PIDS+=("$CAROL")
-wait_for "grep -q ' join carol pid [0-9]* claim [0-9]*-[0-9a-z]*-[0-9]*$' '$WORK/watch.txt'" || fail "a text join line: $(cat "$WORK/watch.txt")"
+wait_for "grep -q ' join carol pid [0-9]* claim [a-z0-9_-]*\.[0-9]*-[0-9a-z]*-[0-9]*$' '$WORK/watch.txt'" || fail "a text join line: $(cat "$WORK/watch.txt")"
 "${TFGW[@]}" spool send carol 'hi carol' --spool "$SPOOL" >/dev/null || fail "send to carol"
-wait_for "grep -q ' queued carol [0-9-]* 8 bytes from tfgw pid [0-9]*$' '$WORK/watch.txt' &&
-  grep -q ' delivered carol [0-9-]* 8 bytes from tfgw pid [0-9]*$' '$WORK/watch.txt'" || fail "text queued and delivered lines: $(cat "$WORK/watch.txt")"
+wait_for "grep -q ' queued carol [0-9a-z._-]* 8 bytes from tfgw pid [0-9]* on [a-z0-9_-]*$' '$WORK/watch.txt' &&
+  grep -q ' delivered carol [0-9a-z._-]* 8 bytes from tfgw pid [0-9]* on [a-z0-9_-]*$' '$WORK/watch.txt'" || fail "text queued and delivered lines: $(cat "$WORK/watch.txt")"
 kill -TERM "$CAROL"
 wait_for "grep -q ' leave carol pid ' '$WORK/watch.txt'" || fail "a text leave line: $(cat "$WORK/watch.txt")"
 kill -INT "$WATCH"

@@ -69,7 +69,7 @@ CAROL_SESSION=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))[
 kill -STOP "$CAROL_SESSION"
 ms=$(date +%s%3N)
 mkdir -p "$WORK/spool/.tmp/ext-test"
-for name in "$(printf '%013d-%07d-%010d' "$ms" 1 1)" "$ms.P1Q0000000002.gw1.example.org" hello.txt; do
+for name in "$(printf '%013d-%07d-%010d.gw1' "$ms" 1 1)" "$ms.P1Q0000000002.gw1.example.org" hello.txt; do
   printf 'queued' >"$WORK/spool/.tmp/ext-test/$name"
   mv "$WORK/spool/.tmp/ext-test/$name" "$WORK/spool/carol/$name"
 done

@@ -22,7 +22,7 @@ const READ_BOUND = 1024 * 1024;
 /** Bytes the session process serving `client` has read from it, from its run record. */
 function bytesReadFrom(spool: string, client: string): number | null {
   const dir = path.join(spool, '.run');
-  for (const name of readdirSync(dir).filter((n) => /^\d+\.json$/.test(n))) {
+  for (const name of readdirSync(dir).filter((n) => /^[a-z0-9][a-z0-9_-]*\.\d+\.json$/.test(n))) {
     try {
       const record = JSON.parse(readFileSync(path.join(dir, name), 'utf8')) as { client: string | null; stats: { bytesIn: number } };
       if (record.client === client) return record.stats.bytesIn;

@@ -34,7 +34,7 @@ function queuedBytes(spool: string, identity: string): number {
 }
 
 describe('the inbox byte bound under concurrent senders', { timeout: 300_000 }, () => {
-  const server = serverForSuite(['--inbox-max-bytes', String(BOUND), '--inbox-max-files', '100000', '--spare-sessions', '10']);
+  const server = serverForSuite(['--metrics-listen', '127.0.0.1:0', '--inbox-max-bytes', String(BOUND), '--inbox-max-files', '100000', '--spare-sessions', '10']);
 
   for (const senders of [4, 8]) {
     it(`${senders} senders × ${EACH} × 256 KiB to a receiver that never reads: at most 2 MiB plus one message queued`, async () => {

@@ -13,8 +13,8 @@ import { serverForSuite } from './fixture';
 /** The inbox bound the load suites run with (--inbox-max-files). */
 export const INBOX_MAX_FILES = 32;
 
-/** A message file's name in an inbox. */
-export const MESSAGE_FILE = /^\d{13}-\d{7}-\d{10}$/;
+/** tfgw's message file names, `<ms>-<pid>-<seq>.<node>` (docs/SPOOL.md §3.3), batch files too. */
+export const MESSAGE_FILE = /^\d{13}-\d{7}-\d{10}\.[a-z0-9][a-z0-9_-]*(\.batch)?$/;
 
 export interface Flood {
   readonly sent: number;

@@ -136,7 +136,8 @@ describe('robustness: stuck and vanishing receivers, SIGKILL', { timeout: 300_00
     // Kill it the moment a message file sits in its temporary directory (being written,
     // or written and not yet renamed into the inbox): poll in short synchronous bursts,
     // letting the client push more between them.
-    const tmpDir = path.join(server.spool, '.tmp', String(pid));
+    // tfgw's staging directory is `.tmp/<node>.<pid>` (docs/SPOOL.md §7.1).
+    const tmpDir = path.join(server.spool, '.tmp', readdirSync(path.join(server.spool, '.tmp')).find((n) => n.endsWith(`.${pid}`)) ?? String(pid));
     let caught: string | null = null;
     for (let burst = 0; caught === null && burst < 300; burst++) {
       for (const until = Date.now() + 10; caught === null && Date.now() < until; ) {

@@ -65,7 +65,8 @@ function runRecords(server: ServerHandle): RunRecordView[] {
   const dir = path.join(server.spool, '.run');
   let names: string[] = [];
   try {
-    names = readdirSync(dir).filter((n) => /^\d+\.json$/.test(n));
+    // `<node>.<pid>.json` (docs/SPOOL.md §3.6); the dot-named ones are being written.
+    names = readdirSync(dir).filter((n) => /^[a-z0-9][a-z0-9_-]*\.\d+\.json$/.test(n));
   } catch {
     return [];
   }
@@ -102,7 +103,9 @@ export function ownerPid(server: ServerHandle, identity: string): number {
 
 /** Spool internals that belong to process `pid`: its inboxes, its temporary directory, its run record. */
 export function leftoversOf(server: ServerHandle, pid: number): string[] {
-  const mine = new RegExp(`^\\.(inboxes/${pid}-|tmp/${pid}$|run/${pid}\\.json$)`);
+  // Names carry the node id first (docs/SPOOL.md §3): `<node>.<pid>…`.
+  const node = '[a-z0-9][a-z0-9_-]*\\.';
+  const mine = new RegExp(`^\\.(inboxes/${node}${pid}-|tmp/${node}${pid}$|run/${node}${pid}\\.json$)`);
   return server.spoolInternals().filter((e) => mine.test(e));
 }
 

@@ -43,7 +43,8 @@ describe('inbox bound', () => {
     put('b', 3);
     bound.resync(['a', 'b']);
     assert.deepEqual(bound.queued, { files: 2, bytes: 10 });
-    bound.noteArrival('a');
+    bound.admit('a');
+    bound.update();
     assert.deepEqual(bound.queued, { files: 2, bytes: 10 });
   });
 
@@ -52,8 +53,10 @@ describe('inbox bound', () => {
     put('a', 3);
     put('b', 4);
     put('c', 5);
-    bound.noteArrival('a');
-    bound.noteArrival('b');
+    bound.admit('a');
+    bound.update();
+    bound.admit('b');
+    bound.update();
     bound.resync(['b', 'c']);
     assert.deepEqual(bound.queued, { files: 2, bytes: 9 });
   });
@@ -61,10 +64,12 @@ describe('inbox bound', () => {
   it('marks the inbox full at the file bound and clears the mark only below half of it', () => {
     const { bound, marked, put } = rig(4, 1 << 20);
     for (const name of ['a', 'b', 'c', 'd']) put(name, 1);
-    for (const name of ['a', 'b', 'c']) bound.noteArrival(name);
+    for (const name of ['a', 'b', 'c']) bound.admit(name);
+ bound.update();
     assert.equal(marked(), false);
     assert.equal(bound.fullSince, null);
-    bound.noteArrival('d');
+    bound.admit('d');
+    bound.update();
     assert.equal(marked(), true, 'full at 4 files');
     assert.ok(bound.fullSince !== null && Date.now() - bound.fullSince < 5000);
     bound.forget('a');
@@ -95,12 +100,27 @@ describe('inbox bound', () => {
     writeFileSync(path.join(dir, 'a.batch'), batch);
     writeFileSync(path.join(dir, 'b.batch'), 'not a batch');
     put('c', 4);
-    bound.noteArrival('a.batch');
+    bound.admit('a.batch');
+    bound.update();
     assert.deepEqual(bound.queued, { files: 9, bytes: batch.length });
     assert.equal(marked(), false);
-    bound.noteArrival('b.batch');
+    bound.admit('b.batch');
+    bound.update();
     assert.equal(marked(), true, 'full at 10 messages in two files');
     bound.resync(['b.batch', 'c']);
     assert.deepEqual(bound.queued, { files: 2, bytes: 11 + 4 }, 'the batch file is forgotten with its messages');
+  });
+
+  it('removes unread a file that arrives once the queue is at its bound, and says how big it was', () => {
+    const { dir, bound, put } = rig(100, 10);
+    put('a', 6);
+    put('b', 5);
+    put('c', 3);
+    assert.equal(bound.admit('a'), null);
+    assert.equal(bound.admit('b'), null, 'below the bound when it came: kept (the queue ends within one file of the bound)');
+    assert.equal(bound.admit('c'), 3, 'at the bound: dropped');
+    assert.equal(existsSync(path.join(dir, 'c')), false, 'and removed');
+    assert.equal(bound.admit('a'), null, 'a file already counted is never dropped');
+    assert.deepEqual(bound.queued, { files: 2, bytes: 11 });
   });
 });
