@@ -55,6 +55,9 @@ export function fdCount(pid: number): number {
   }
 }
 
+/** A node id as the spool's names carry it (src/spool/names.ts), before `.<pid>`. */
+const NODE = '[a-z0-9][a-z0-9_-]*';
+
 interface RunRecordView {
   pid: number;
   state: string;
@@ -65,7 +68,7 @@ function runRecords(server: ServerHandle): RunRecordView[] {
   const dir = path.join(server.spool, '.run');
   let names: string[] = [];
   try {
-    names = readdirSync(dir).filter((n) => /^\d+\.json$/.test(n));
+    names = readdirSync(dir).filter((n) => new RegExp(`^${NODE}\\.\\d+\\.json$`).test(n));
   } catch {
     return [];
   }
@@ -100,10 +103,16 @@ export function ownerPid(server: ServerHandle, identity: string): number {
   return owner.pid;
 }
 
-/** Spool internals that belong to process `pid`: its inboxes, its temporary directory, its run record. */
+/** Spool internals that belong to process `pid` (of any node): its inboxes, its temporary directory, its run record. */
 export function leftoversOf(server: ServerHandle, pid: number): string[] {
-  const mine = new RegExp(`^\\.(inboxes/${pid}-|tmp/${pid}$|run/${pid}\\.json$)`);
+  const mine = new RegExp(`^\\.(inboxes/${NODE}\\.${pid}-|tmp/${NODE}\\.${pid}$|run/${NODE}\\.${pid}\\.json$)`);
   return server.spoolInternals().filter((e) => mine.test(e));
+}
+
+/** The temporary directory of process `pid` (`.tmp/<node>.<pid>`), or null before it has one. */
+export function tmpDirOf(server: ServerHandle, pid: number): string | null {
+  const dir = server.spoolInternals().find((e) => new RegExp(`^\\.tmp/${NODE}\\.${pid}$`).test(e));
+  return dir === undefined ? null : path.join(server.spool, dir);
 }
 
 /** A message `text` from `from` reaches `to` (and nothing else arrives first) within `ms`. */
