@@ -105,7 +105,7 @@ describe('robustness: stuck and vanishing receivers, SIGKILL', { timeout: 300_00
           ? (q: Queued) => q.files <= INBOX_MAX_FILES + 1 && q.bytes < INBOX_MAX_BYTES
           : (q: Queued) => q.bytes <= INBOX_MAX_BYTES + size && q.files < INBOX_MAX_FILES;
       assert.ok(await server.waitFor(() => within(queuedIn(inbox))), `${id}: inbox holds ${JSON.stringify(queuedIn(inbox))}`);
-      t.diagnostic(`${id}: sent ${sent} of ${size} bytes, inbox holds ${JSON.stringify(queuedIn(inbox))}`);
+      t.diagnostic(`${id}: sent ${sent} messages of ${size} bytes, inbox holds ${JSON.stringify(queuedIn(inbox))}`);
       stuckOnes.push({ id, size, rx, sent, received: 0 });
     }
     await bystandersTalk();
