@@ -312,8 +312,8 @@ export class Connection {
       lockLost: () => this.log.warn('inbox lock lost', { client: this.client }),
       entries: {
         foreign: (name, kind) => this.log.warn('removed a foreign inbox entry', { client: this.client, name, kind }),
-        dropped: (reason, name, size) => {
-          this.stats.dropped[reason]++;
+        dropped: (reason, name, size, messages = 1) => {
+          this.stats.dropped[reason] += messages;
           // The queue at its bound: the sender's own drop, counted alike, not worth a warning each.
           if (reason === 'inbox-full') return this.log.debug('dropped an arrival past the inbox bound', { client: this.client, name, size });
           const what = reason === 'too-large' ? 'too large to be a message' : 'that is not a valid batch';

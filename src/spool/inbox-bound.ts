@@ -71,12 +71,15 @@ export class InboxBound {
 
   /**
    * Counts a message the reader was notified of, or, when the queue was already at
-   * its bound, removes it unread and returns its size (null when it was counted).
+   * its bound, removes it unread and returns its size and the messages it held
+   * (null when it was counted).
    */
-  admit(name: string): number | null {
+  admit(name: string): { bytes: number; messages: number } | null {
     if (!this.sizes.has(name) && this.atBound()) {
-      const size = sizeOf(this.prefix + name);
-      if (size !== null && removeFile(this.prefix + name)) return size;
+      const file = this.prefix + name;
+      const messages = isBatchName(name) ? (peekBatch(file)?.messages ?? 1) : 1;
+      const size = sizeOf(file);
+      if (size !== null && removeFile(file)) return { bytes: size, messages };
     }
     this.count(name);
     return null;

@@ -44,7 +44,7 @@ export interface InboxSink {
    * a batch file that does not decode (docs/SPOOL.md §7.6), or one that arrived
    * while the queue was already at its bound (§7.5; `size` in messages' bytes).
    */
-  dropped?(reason: 'too-large' | 'bad-batch' | 'inbox-full', name: string, size: number): void;
+  dropped?(reason: 'too-large' | 'bad-batch' | 'inbox-full', name: string, size: number, messages?: number): void;
   /** A name vanished before it was read (for a debug log). */
   vanished?(name: string): void;
 }
@@ -154,7 +154,7 @@ export class InboxReader {
     // ends within one file of its bound, however many writers raced the mark.
     const overflow = this.bound.admit(name);
     if (overflow !== null) {
-      this.sink.dropped?.('inbox-full', name, overflow);
+      this.sink.dropped?.('inbox-full', name, overflow.bytes, overflow.messages);
       return;
     }
     if (this.enabled && !this.paused) {

@@ -13,7 +13,13 @@ import { serverForSuite } from './fixture';
 /** The inbox bound the load suites run with (--inbox-max-files). */
 export const INBOX_MAX_FILES = 32;
 
-/** tfgw's message file names, `<ms>-<pid>-<seq>.<node>` (docs/SPOOL.md §3.3), batch files too. */
+/**
+ * The byte bound they run with (--inbox-max-bytes): 64 KiB messages meet the file
+ * bound first (32 of them are 2 MiB), 512 KiB ones this one (8 of them).
+ */
+export const INBOX_MAX_BYTES = 4 * 1024 * 1024;
+
+/** A message file's name in an inbox (time, pid, sequence, the node id, and `.batch` for a batch file: src/spool/names.ts). */
 export const MESSAGE_FILE = /^\d{13}-\d{7}-\d{10}\.[a-z0-9][a-z0-9_-]*(\.batch)?$/;
 
 export interface Flood {
@@ -37,9 +43,16 @@ export interface LoadRig {
   startFlood(id: string, to: () => string): Promise<Flood>;
 }
 
-/** The rig for the enclosing describe block: its server starts before the tests, the bystanders enter next. */
+/** The rig for the enclosing describe block: its server (with /metrics) starts before the tests, the bystanders enter next. */
 export function loadRigForSuite(): LoadRig {
-  const server = serverForSuite(['--inbox-max-files', String(INBOX_MAX_FILES)]);
+  const server = serverForSuite([
+    '--inbox-max-files',
+    String(INBOX_MAX_FILES),
+    '--inbox-max-bytes',
+    String(INBOX_MAX_BYTES),
+    '--metrics-listen',
+    '127.0.0.1:0',
+  ]);
   const clients = new Map<GatewayPeer, TfClient>();
   let p: GatewayPeer;
   let q: GatewayPeer;

@@ -55,6 +55,9 @@ export function fdCount(pid: number): number {
   }
 }
 
+/** A node id as the spool's names carry it (src/spool/names.ts), before `.<pid>`. */
+const NODE = '[a-z0-9][a-z0-9_-]*';
+
 interface RunRecordView {
   pid: number;
   state: string;
@@ -65,8 +68,7 @@ function runRecords(server: ServerHandle): RunRecordView[] {
   const dir = path.join(server.spool, '.run');
   let names: string[] = [];
   try {
-    // `<node>.<pid>.json` (docs/SPOOL.md §3.6); the dot-named ones are being written.
-    names = readdirSync(dir).filter((n) => /^[a-z0-9][a-z0-9_-]*\.\d+\.json$/.test(n));
+    names = readdirSync(dir).filter((n) => new RegExp(`^${NODE}\\.\\d+\\.json$`).test(n));
   } catch {
     return [];
   }
@@ -101,12 +103,16 @@ export function ownerPid(server: ServerHandle, identity: string): number {
   return owner.pid;
 }
 
-/** Spool internals that belong to process `pid`: its inboxes, its temporary directory, its run record. */
+/** Spool internals that belong to process `pid` (of any node): its inboxes, its temporary directory, its run record. */
 export function leftoversOf(server: ServerHandle, pid: number): string[] {
-  // Names carry the node id first (docs/SPOOL.md §3): `<node>.<pid>…`.
-  const node = '[a-z0-9][a-z0-9_-]*\\.';
-  const mine = new RegExp(`^\\.(inboxes/${node}${pid}-|tmp/${node}${pid}$|run/${node}${pid}\\.json$)`);
+  const mine = new RegExp(`^\\.(inboxes/${NODE}\\.${pid}-|tmp/${NODE}\\.${pid}$|run/${NODE}\\.${pid}\\.json$)`);
   return server.spoolInternals().filter((e) => mine.test(e));
+}
+
+/** The temporary directory of process `pid` (`.tmp/<node>.<pid>`), or null before it has one. */
+export function tmpDirOf(server: ServerHandle, pid: number): string | null {
+  const dir = server.spoolInternals().find((e) => new RegExp(`^\\.tmp/${NODE}\\.${pid}$`).test(e));
+  return dir === undefined ? null : path.join(server.spool, dir);
 }
 
 /** A message `text` from `from` reaches `to` (and nothing else arrives first) within `ms`. */
