@@ -3,7 +3,9 @@
  * so the server's memory per peer can be read. Given the spool of a tfgw
  * server, it sums the PSS of the session processes holding our identities at
  * the end of the hold (pss.ts); given the process group of another server that
- * forks per connection, it reads what the PSS of the whole group gained.
+ * forks per connection, it reads what the PSS of the whole group gained. Either
+ * way it also reads the server's CPU over the second half of the hold, once the
+ * processes have settled (idle-cpu.ts): what waiting peers cost.
  */
 import type { GatewayPeer, TfClient } from '../client';
 import { type Failures, countFailure, mergeFailures, someFailures } from './failures';
@@ -13,7 +15,8 @@ import { fdWarning } from './fd-limit';
 import type { FloorResults } from './floor';
 import type { Job, WorkerRun } from './messages';
 import { type PoolOptions, type RunOutcome, withPool } from './pool';
-import { type SessionMemory, serverGroupMemory, sessionMemory } from './pss';
+import { type IdleCpu, startCpuWindow } from './idle-cpu';
+import { type SessionMemory, groupPids, parentPid, serverGroupMemory, sessionMemory, sessionPids } from './pss';
 import type { Row } from './report';
 import { asCost, fieldRows, figure, quantileRows } from './rows';
 import { type Summary, summarize } from './stats';
@@ -61,6 +64,14 @@ export interface IdleResults {
   holdS: number;
   /** Null without --spool. */
   memory: SessionMemory | null;
+  /**
+   * The server's processes over the second half of the hold (with --spool: the
+   * sessions holding our peers and their listener; with --server-group: the
+   * group); null without either.
+   */
+  serverCpu: IdleCpu | null;
+  /** Their CPU per peer held, ms per second. */
+  cpuPerPeerMsPerS: number | null;
 }
 
 export const idleWorker: WorkerRun<IdleJob, IdleWorkerResult> = async (job, ctx) => {
@@ -121,7 +132,11 @@ export async function runIdle(target: Target, opts: IdleOptions): Promise<RunOut
     await pool.pass('go');
     await pool.arrived('held');
     holdEnd = nowMs() + opts.holdS * 1000;
-    await sleep(opts.holdS * 1000);
+    await sleep((opts.holdS * 1000) / 2);
+    const pids = serverPids(opts);
+    const readCpu = pids ? startCpuWindow(pids) : null;
+    await sleep((opts.holdS * 1000) / 2);
+    const serverCpu = readCpu ? readCpu() : null;
     // Read at the end of the hold, once the sessions have settled.
     const group = opts.serverGroup === null ? null : serverGroupMemory(opts.serverGroup);
     const memory = opts.spool ? sessionMemory(opts.spool, `${opts.tag}-i`) : group;
@@ -152,12 +167,23 @@ export async function runIdle(target: Target, opts: IdleOptions): Promise<RunOut
         openMs: summarize(results.flatMap((r) => r.openMs)),
         holdS: opts.holdS,
         memory,
+        serverCpu,
+        cpuPerPeerMsPerS: serverCpu && open > 0 ? serverCpu.msPerS / open : null,
       },
       cpu,
       warnings,
       nothingDone: open === 0,
     };
   });
+}
+
+/** The server processes whose CPU an idle hold reads: a tfgw server's sessions of our peers and their listener, or a group. */
+function serverPids(opts: IdleOptions): number[] | null {
+  if (opts.serverGroup !== null) return groupPids(opts.serverGroup);
+  if (!opts.spool) return null;
+  const sessions = sessionPids(opts.spool, `${opts.tag}-i`);
+  const parents = new Set(sessions.map(parentPid).filter((pid): pid is number => pid !== null));
+  return parents.size === 1 ? [...sessions, ...parents] : sessions;
 }
 
 export function idleRows(r: IdleResults, floor: FloorResults | null): Row[] {
@@ -179,6 +205,12 @@ export function idleRows(r: IdleResults, floor: FloorResults | null): Row[] {
           ]),
           figure('perPeerPssMB', 'PSS per peer', m.perSessionPssMB, 'MB', asCost(nodePss)),
           figure('listenerPssMB', 'listener PSS', m.listener?.pssMB, 'MB'),
+        ]
+      : []),
+    ...(r.serverCpu
+      ? [
+          figure('idleCpuMsPerS', 'server CPU, peers waiting', r.serverCpu.msPerS, 'ms/s'),
+          figure('idleCpuPerPeerMsPerS', 'server CPU per waiting peer', r.cpuPerPeerMsPerS, 'ms/s'),
         ]
       : []),
   ];

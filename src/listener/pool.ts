@@ -221,7 +221,7 @@ export class SessionPool {
   /** A process that died unauthenticated leaves its `.preauth` entry: drop the entries of dead processes. */
   private forgetPreauth(): void {
     try {
-      new PreauthRegistry(this.spool.layout.root).sweepDead();
+      new PreauthRegistry(this.spool.layout.root, this.spool.layout.node).sweepDead();
     } catch (err) {
       this.log.warn('pre-authentication entries not swept', { error: (err as Error).message });
     }

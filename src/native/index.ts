@@ -20,6 +20,11 @@ export interface NativeSockets {
   /** A low-memory V8 collection, then malloc_trim(); 1 if malloc returned memory to the system. */
   releaseMemory(): number;
   pending(fd: number): number;
+  /**
+   * Asks the kernel to send `signal` when the process that started this one ends
+   * (prctl PR_SET_PDEATHSIG): 0 or -errno. Absent from a helper built before it existed.
+   */
+  parentDeathSignal?(signal: number): number;
 }
 
 let cached: NativeSockets | null | undefined;

@@ -15,7 +15,10 @@
  *    listener's check that someone is accepting, without accepting itself);
  *  - release_memory: a low-memory V8 collection (tfgw_v8.cc), then malloc_trim(),
  *    so that an idle session process hands back what start-up and past bursts
- *    freed.
+ *    freed;
+ *  - parent_death_signal: prctl(PR_SET_PDEATHSIG), so that the kernel tells a
+ *    session process holding listening sockets that its listener died, instead
+ *    of the process asking getppid() several times a second for its whole life.
  * Errors come back as negative errno values.
  */
 #define _GNU_SOURCE
@@ -27,6 +30,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <malloc.h>
 #include <unistd.h>
@@ -202,6 +206,15 @@ static napi_value release_memory(napi_env env, napi_callback_info info) {
   return make_int(env, malloc_trim(0));
 }
 
+/* parent_death_signal(signo) -> 0 | -errno: signo arrives when the thread that started this process ends */
+static napi_value parent_death_signal(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (prctl(PR_SET_PDEATHSIG, (unsigned long)arg_int(env, argv[0]), 0, 0, 0) < 0) return make_int(env, -errno);
+  return make_int(env, 0);
+}
+
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
   napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn);
@@ -219,5 +232,6 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "getQuickAck", get_quickack);
   export_fn(env, exports, "releaseMemory", release_memory);
   export_fn(env, exports, "pending", pending);
+  export_fn(env, exports, "parentDeathSignal", parent_death_signal);
   return exports;
 }

@@ -2,7 +2,8 @@
  * How a session process ends. Four things end it: SIGTERM/SIGINT (stop: the
  * client being served is shut down first), SIGUSR2 (retire: the listener has
  * more waiting processes than it wants; a busy one finishes its client first),
- * the listener gone, and a crash. All of them end in `finish`, which publishes
+ * the listener gone (the kernel's LISTENER_GONE_SIGNAL, or a tick that finds
+ * the process reparented), and a crash. All of them end in `finish`, which publishes
  * 'exiting' and exits, once; a crash exits with 70 without writing its record
  * (the listener reaps the process and clears its inbox).
  * Whatever stops the taking of connections also gives back the listening
@@ -11,6 +12,14 @@
  * nobody accepts from.
  */
 import type { Logger } from '../log/logger';
+
+/**
+ * The signal the kernel sends a session process when its listener dies
+ * (run-refresh.ts asks for it with PR_SET_PDEATHSIG). SIGPWR, because nothing else
+ * sends it to a server's processes here: SIGUSR1 starts Node's inspector, SIGHUP
+ * and SIGWINCH come from terminals.
+ */
+export const LISTENER_GONE_SIGNAL = 'SIGPWR';
 
 /** Exit code of a session process that crashed. */
 export const EXIT_CRASHED = 70;
@@ -34,7 +43,7 @@ export interface LifecycleOptions {
 
 /** The process-wide events the lifecycle listens to (process itself, or a stand-in in tests). */
 export interface SignalSource {
-  on(event: 'SIGTERM' | 'SIGINT' | 'SIGUSR2', listener: () => void): unknown;
+  on(event: 'SIGTERM' | 'SIGINT' | 'SIGUSR2' | typeof LISTENER_GONE_SIGNAL, listener: () => void): unknown;
   on(event: 'uncaughtException', listener: (err: Error) => void): unknown;
 }
 
@@ -64,6 +73,7 @@ export class Lifecycle {
     source.on('SIGINT', () => this.stop());
     // Signals arrive as their own events, so "waiting" cannot race with a connection being accepted.
     source.on('SIGUSR2', () => this.retire());
+    source.on(LISTENER_GONE_SIGNAL, () => this.listenerGone());
     source.on('uncaughtException', (err: Error) => this.crash(err));
   }
 

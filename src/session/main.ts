@@ -9,9 +9,11 @@
  *    next, until it has served `recycleAfter` connections or is told to stop.
  * This file only puts the pieces together: the run record (run-publisher.ts),
  * how the process ends (lifecycle.ts), the refresh tick (run-refresh.ts), the
- * memory settle timer (settle.ts) and the connections (accept-loop.ts).
+ * memory settle check (settle.ts) and the connections (accept-loop.ts); the
+ * periodic ones share the process ticker (clock/ticker.ts).
  */
 import { Socket } from 'node:net';
+import type { Unsubscribe } from '../clock/ticker';
 import { Logger } from '../log/logger';
 import { nativeSockets } from '../native';
 import { loadPrivateKey } from '../settings/keys';
@@ -38,14 +40,14 @@ async function main(): Promise<void> {
   const spool = new Spool({ root: settings.spool, staleMs: settings.staleMs, node: settings.nodeId });
   const privateKey = loadPrivateKey(settings.privateKeyFile);
   const stats = new ProcessCounters();
-  const timers: NodeJS.Timeout[] = [];
+  const timers: Unsubscribe[] = [];
   const native = nativeSockets();
   const listenFds = mode === 'accept' ? Array.from({ length: listenCount }, (_, i) => FIRST_FD + i) : [];
   const lifecycle = new Lifecycle({
     log,
     publishExiting: () => publisher.publish('exiting', null),
     exit: (code) => {
-      for (const timer of timers) clearInterval(timer);
+      for (const cancel of timers) cancel();
       spool.outbox.dispose();
       process.exit(code);
     },
@@ -77,14 +79,14 @@ async function main(): Promise<void> {
     publisher,
     connect: (socket, procKey) => new Connection(socket, settings, privateKey, spool, log, stats, procKey),
     pid: process.pid,
-    preauth: new PreauthGate(new PreauthRegistry(settings.spool), settings, process.pid, stats, log),
+    preauth: new PreauthGate(new PreauthRegistry(settings.spool, settings.nodeId), settings, process.pid, stats, log),
   };
   if (mode === 'socket') {
     await serveHandedOver(loop, new Socket({ fd: FIRST_FD, readable: true, writable: true }));
     return;
   }
   if (!native) throw new Error('accept mode needs the native socket helpers');
-  timers.push(watchListener(parent));
+  timers.push(watchListener(parent, native.parentDeathSignal?.bind(native)));
   await acceptLoop(loop, () => acceptOne(native, listenFds), settings.recycleAfter);
 }
 

@@ -6,6 +6,8 @@
  * memory per idle peer comes down to.
  */
 
+import { type Ticker, type Unsubscribe, processTicker } from '../clock/ticker';
+
 /** How often the byte counters are compared: two equal readings in a row mean quiet. */
 export const SETTLE_CHECK_MS = 2000;
 
@@ -13,10 +15,15 @@ export const SETTLE_CHECK_MS = 2000;
  * Calls `release` once each time `bytesMoved` stops changing between two
  * checks, and not again until it has changed.
  */
-export function settleWhenQuiet(bytesMoved: () => number, release: () => void, everyMs = SETTLE_CHECK_MS): NodeJS.Timeout {
+export function settleWhenQuiet(
+  bytesMoved: () => number,
+  release: () => void,
+  ticker: Ticker = processTicker,
+  everyMs = SETTLE_CHECK_MS,
+): Unsubscribe {
   let lastBytes = -1;
   let settled = false;
-  const timer = setInterval(() => {
+  return ticker.every(everyMs, () => {
     const bytes = bytesMoved();
     if (bytes !== lastBytes) {
       lastBytes = bytes;
@@ -26,7 +33,5 @@ export function settleWhenQuiet(bytesMoved: () => number, release: () => void, e
     if (settled) return;
     settled = true;
     release();
-  }, everyMs);
-  timer.unref();
-  return timer;
+  });
 }

@@ -14,6 +14,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { type Unsubscribe, processTicker } from '../clock/ticker';
 import { isBatchName, decodeBatch } from './batch';
 import { InboxBound, type InboxLimits } from './inbox-bound';
 import { type ForeignKind, MessageFileReader } from './inbox-file';
@@ -73,7 +74,7 @@ export class InboxReader {
   private listNeeded = true;
   private lastListAt = 0;
   /** The periodic listing that recovers what lost notifications left (listEvery). */
-  private listTimer: NodeJS.Timeout | null = null;
+  private listTimer: Unsubscribe | null = null;
   /**
    * Names this reader delivered (and deleted). A file's arrival notice may come after
    * a listing already delivered it, and its deletion notice always comes after.
@@ -123,7 +124,7 @@ export class InboxReader {
   /** Stops at once: nothing more is delivered after this returns. */
   stop(): Promise<void> {
     this.stopped = true;
-    if (this.listTimer) clearInterval(this.listTimer);
+    this.listTimer?.();
     this.listTimer = null;
     this.enabled = false;
     const watch = this.watch;
@@ -274,16 +275,17 @@ export class InboxReader {
   /**
    * While delivery is enabled the inbox is listed at least every LIST_EVERY_MS,
    * idle or not: a file whose notification was lost (the kernel's queue overflowed)
-   * waits that long at most. A listing of an empty inbox is one small readdir.
+   * waits that long at most. A listing of an empty inbox is one small readdir, on
+   * the process ticker's wake-up (clock/ticker.ts), not one of its own.
    */
   private listEvery(): void {
     if (this.listTimer) return;
-    this.listTimer = setInterval(() => {
-      if (this.stopped || this.paused || Date.now() - this.lastListAt < LIST_EVERY_MS) return;
+    this.listTimer = processTicker.every(LIST_EVERY_MS, () => {
+      // Half a period: a pass that listed just before this tick still leaves the next one to list.
+      if (this.stopped || this.paused || Date.now() - this.lastListAt < LIST_EVERY_MS / 2) return;
       this.listNeeded = true;
       this.schedule();
-    }, LIST_EVERY_MS);
-    this.listTimer.unref();
+    });
   }
 
   /** Replaces the queue with a sorted listing of the inbox; false when the pass must end. */

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { listDir } from './fs-safe';
 import { IDENTITY_LOCK_STALE_MS } from './identity-lock';
 import { HeartbeatJudge } from './heartbeat';
+import { PreauthRegistry } from './preauth';
 import { INBOXES, LOCKS, RUN, type SpoolLayout, TMP } from './layout';
 import { type LivenessContext, inboxAlive, pidAlive, pidReused } from './liveness';
 import { type ProcessRef, parseClaim, parseProcessKey, parseRunFileName } from './names';
@@ -32,6 +33,8 @@ export interface SweepReport {
   run: number;
   /** Heartbeats of other nodes that stood still too long. */
   nodes: number;
+  /** `.preauth` entries of processes that ended (on other nodes: of stale nodes). */
+  preauth: number;
 }
 
 type SweepLiveness = LivenessContext & { nodeLive: (node: string) => boolean; judgedFiles: Set<string> };
@@ -73,7 +76,7 @@ export class Janitor {
 
   /** One pass over the whole spool. */
   async sweep(): Promise<SweepReport> {
-    const report: SweepReport = { links: 0, inboxes: 0, tmp: 0, locks: 0, run: 0, nodes: 0 };
+    const report: SweepReport = { links: 0, inboxes: 0, tmp: 0, locks: 0, run: 0, nodes: 0, preauth: 0 };
     const context = this.livenessContext();
     const linked = new Set<string>();
     for (const entry of listDir(this.layout.root)) {
@@ -117,6 +120,7 @@ export class Janitor {
       rmSync(path.join(this.layout.root, RUN, entry), { force: true });
       report.run++;
     }
+    report.preauth = new PreauthRegistry(this.layout.root, this.layout.node).sweepDead((ref) => this.processLive(ref, context));
     for (const node of heartbeatNodes(this.layout)) {
       if (node === this.layout.node || context.nodeLive?.(node) !== false) continue;
       rmSync(this.layout.nodeHeartbeat(node), { force: true });

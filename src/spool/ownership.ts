@@ -30,6 +30,23 @@ export interface OwnershipOptions {
   started?: string | null;
 }
 
+/**
+ * How stale the inbox lock may grow before proper-lockfile counts it compromised,
+ * and so how often it is refreshed (a third of it). Liveness on this node is judged
+ * by pid and start time (liveness.ts), and on other nodes by the node's heartbeat,
+ * so a lock's age matters only for a holder whose start time could not be read:
+ * that one refreshes every `staleMs / 3`. The others refresh once every
+ * INBOX_LOCK_REFRESH_MS: each refresh wakes an idle session process several times
+ * (two file calls on the thread pool and the inotify event the inbox's own watch
+ * gets), and on a loaded host a long threshold also keeps a late refresh from
+ * costing a live peer its identity.
+ */
+export const INBOX_LOCK_REFRESH_MS = 60_000;
+
+export function inboxLockStaleMs(staleMs: number, startKnown: boolean): number {
+  return startKnown ? Math.max(staleMs, 3 * INBOX_LOCK_REFRESH_MS) : staleMs;
+}
+
 export class Claim {
   constructor(
     readonly identity: Buffer,
@@ -67,9 +84,10 @@ export class Ownership {
     mkdirSync(dir, { recursive: true, mode: 0o750 });
     try {
       writeOwnerRecord(dir, makeOwnerRecord(identity, name, this.pid, client, this.layout.node, this.started));
+      const stale = inboxLockStaleMs(this.options.staleMs, this.started !== null);
       const unlock = await lockfile.lock(dir, {
-        ...inboxLockOptions(dir, this.options.staleMs),
-        update: Math.max(1000, Math.floor(this.options.staleMs / 3)),
+        ...inboxLockOptions(dir, stale),
+        update: Math.max(1000, Math.floor(stale / 3)),
         onCompromised: onLost,
       });
       return new Claim(identity, name, claim, dir, unlock);

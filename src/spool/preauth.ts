@@ -2,13 +2,16 @@
  * Connections that have not finished the connection sequence, counted per source
  * address across session processes. Processes share nothing but the spool, so
  * the count is a directory per address, `.preauth/<address>/`, holding one empty
- * file per session process (`<pid>`) while its connection is unauthenticated.
- * Entering writes the file first and counts second: two processes entering at
- * once may both be refused, never both admitted past the cap.
+ * file per session process (`<node>.<pid>`) while its connection is
+ * unauthenticated. Entering writes the file first and counts second: two processes
+ * entering at once may both be refused, never both admitted past the cap. The
+ * count is the spool's, over every node sharing it: one address flooding one host
+ * is refused at the others too.
  */
 import { mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pidAlive } from './liveness';
+import { type ProcessRef, localNodeId, parseProcessKey, processKey } from './names';
 
 export const PREAUTH = '.preauth';
 
@@ -20,7 +23,11 @@ export function addressKey(address: string): string {
 export class PreauthRegistry {
   private readonly dir: string;
 
-  constructor(spoolRoot: string) {
+  constructor(
+    spoolRoot: string,
+    /** This host's node id, in the entries it writes. */
+    private readonly node: string = localNodeId(),
+  ) {
     this.dir = path.join(spoolRoot, PREAUTH);
   }
 
@@ -30,7 +37,7 @@ export class PreauthRegistry {
    */
   enter(address: string, pid: number, cap: number): boolean {
     const dir = path.join(this.dir, addressKey(address));
-    const entry = path.join(dir, String(pid));
+    const entry = path.join(dir, processKey(this.node, pid));
     try {
       writeFileSync(entry, '');
     } catch {
@@ -46,7 +53,7 @@ export class PreauthRegistry {
   /** The connection of `pid` from `address` finished the sequence or ended. */
   leave(address: string, pid: number): void {
     const dir = path.join(this.dir, addressKey(address));
-    rmSync(path.join(dir, String(pid)), { force: true });
+    rmSync(path.join(dir, processKey(this.node, pid)), { force: true });
     removeIfEmpty(dir);
   }
 
@@ -55,14 +62,20 @@ export class PreauthRegistry {
     return list(path.join(this.dir, addressKey(address))).length;
   }
 
-  /** Removes the entries of processes that no longer exist (a crash, SIGKILL); returns how many. */
-  sweepDead(alive: (pid: number) => boolean = pidAlive): number {
+  /**
+   * Removes the entries of processes that no longer exist (a crash, SIGKILL) and
+   * entries that name no process; returns how many. `live` judges a process: by
+   * default one of this node by its pid, and one of another node as live (only a
+   * sweep that watched that node's heartbeat may judge it, janitor.ts).
+   */
+  sweepDead(live: (process: ProcessRef) => boolean = (ref) => ref.node !== this.node || pidAlive(ref.pid)): number {
     let removed = 0;
     for (const address of list(this.dir)) {
       const dir = path.join(this.dir, address);
-      for (const pid of list(dir)) {
-        if (/^\d+$/.test(pid) && alive(Number(pid))) continue;
-        rmSync(path.join(dir, pid), { force: true });
+      for (const entry of list(dir)) {
+        const ref = parseProcessKey(entry);
+        if (ref !== null && live(ref)) continue;
+        rmSync(path.join(dir, entry), { force: true });
         removed++;
       }
       removeIfEmpty(dir);

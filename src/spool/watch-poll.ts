@@ -10,8 +10,14 @@
  * Measured on ext4 (Node 20, one call, synchronous): a listing of an empty
  * inbox 7.6 µs, of 10 entries 12 µs, of 110 entries 59 µs; a stat 2.5-3 µs. At
  * the default 200 ms that is under 0.01 % of a core per idle peer either way.
+ * The listing is synchronous: a session process serves one client, and an
+ * asynchronous one would add a thread-pool round trip (a thread woken, a
+ * completion signalled back) to every tick of every idle peer. Its timer is the
+ * process ticker's (clock/ticker.ts), which then ticks at this interval and takes
+ * the process's other periodic work along in the same wake-ups.
  */
-import { readdir } from 'node:fs/promises';
+import { readdirSync } from 'node:fs';
+import { type Ticker, type Unsubscribe, processTicker } from '../clock/ticker';
 
 /** A polling watch on one directory, shaped like the kernel watch of watch.ts. */
 export interface PollingWatch {
@@ -29,16 +35,16 @@ export function pollDirectory(
   intervalMs: number,
   onEntry: (name: string) => void,
   onError: (error: Error) => void,
+  ticker: Ticker = processTicker,
 ): PollingWatch {
   let seen = new Set<string>();
   let closed = false;
-  let timer: NodeJS.Timeout | null = null;
-  let listing: Promise<void> = Promise.resolve();
+  let stopTicks: Unsubscribe | null = null;
 
-  const list = async (report: boolean): Promise<void> => {
+  const list = (report: boolean): void => {
     let names: string[];
     try {
-      names = await readdir(dir);
+      names = readdirSync(dir);
     } catch (err) {
       if (closed) return;
       closed = true;
@@ -51,23 +57,25 @@ export function pollDirectory(
     if (report) for (const name of names) if (!seen.has(name)) onEntry(name);
     seen = next;
   };
-  const tick = (): void => {
-    if (closed) return;
-    listing = list(true).then(() => {
-      if (!closed) timer = setTimeout(tick, intervalMs);
-    });
+  const stop = (): void => {
+    stopTicks?.();
+    stopTicks = null;
   };
-  const ready = list(false).then(() => {
-    if (!closed) timer = setTimeout(tick, intervalMs);
+  // The baseline after the caller has set its handlers up, as a kernel watch's would be.
+  const ready = Promise.resolve().then(() => {
+    list(false);
+    if (!closed) {
+      stopTicks = ticker.every(intervalMs, () => {
+        if (closed) return stop();
+        list(true);
+      });
+    }
   });
-  listing = ready;
   return {
     ready,
     close: async () => {
       closed = true;
-      if (timer) clearTimeout(timer);
-      timer = null;
-      await listing;
+      stop();
     },
   };
 }

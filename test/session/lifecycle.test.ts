@@ -23,6 +23,18 @@ describe('Lifecycle', () => {
     });
   }
 
+  it('SIGPWR (the kernel telling that the listener died) retires: a busy process finishes its client', () => {
+    const source = new FakeProcess();
+    rig.lifecycle.listen(source);
+    const connection = new FakeConnection('c', '/k');
+    rig.lifecycle.serving = connection;
+    source.emit('SIGPWR');
+    assert.equal(rig.lifecycle.accepting, false);
+    assert.deepEqual(connection.shutdowns, []);
+    assert.deepEqual(rig.exits, []);
+    assert.equal(rig.released.count, 1, 'listening sockets given back at once');
+  });
+
   it('stop while serving shuts the connection down and leaves the exit to the loop', () => {
     const connection = new FakeConnection('c', '/k');
     rig.lifecycle.serving = connection;

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it, mock } from 'node:test';
+import { Ticker } from '../../src/clock/ticker';
 import { settleWhenQuiet } from '../../src/session/settle';
 
 describe('settleWhenQuiet', () => {
@@ -8,9 +9,10 @@ describe('settleWhenQuiet', () => {
     try {
       let bytes = 0;
       let releases = 0;
-      const timer = settleWhenQuiet(
+      const cancel = settleWhenQuiet(
         () => bytes,
         () => releases++,
+        new Ticker(1000),
         2000,
       );
       mock.timers.tick(2000); // first reading
@@ -24,7 +26,7 @@ describe('settleWhenQuiet', () => {
       assert.equal(releases, 1);
       mock.timers.tick(2000); // quiet again
       assert.equal(releases, 2);
-      clearInterval(timer);
+      cancel();
     } finally {
       mock.timers.reset();
     }

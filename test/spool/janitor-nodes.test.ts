@@ -12,6 +12,7 @@ import { Janitor } from '../../src/spool/janitor';
 import { SpoolLayout } from '../../src/spool/layout';
 import { NodeHeartbeat } from '../../src/spool/node-heartbeat';
 import { Ownership } from '../../src/spool/ownership';
+import { PreauthRegistry } from '../../src/spool/preauth';
 import { ProcessCounters } from '../../src/spool/process-counters';
 import { writeRunRecord } from '../../src/spool/run-record';
 import { STALE_MS, deadPid, spoolPerTest } from './spool-fixture';
@@ -30,7 +31,9 @@ describe('janitor across nodes', () => {
     writeRunRecord(layout.runFile(pid), { pid, state: 'busy', since: 0, client: null, connections: 1, stats: new ProcessCounters() });
     const heartbeat = new NodeHeartbeat(layout, STALE_MS, pid);
     heartbeat.write();
-    return { layout, claim, heartbeat };
+    const preauth = new PreauthRegistry(t().root, 'other');
+    preauth.enter('10.0.0.9', pid, 16);
+    return { layout, claim, heartbeat, preauth };
   }
 
   function janitorWithClock() {
@@ -45,12 +48,13 @@ describe('janitor across nodes', () => {
     const { clock, janitor } = janitorWithClock();
     for (let sweep = 0; sweep < 6; sweep++) {
       const report = await janitor.sweep();
-      assert.deepEqual(report, { links: 0, inboxes: 0, tmp: 0, locks: 0, run: 0, nodes: 0 }, `sweep ${sweep}`);
+      assert.deepEqual(report, { links: 0, inboxes: 0, tmp: 0, locks: 0, run: 0, nodes: 0, preauth: 0 }, `sweep ${sweep}`);
       clock.now += STALE_MS;
       b.heartbeat.write();
     }
     assert.equal(existsSync(b.layout.link('bob')), true);
     assert.equal(existsSync(b.claim.dir), true);
+    assert.equal(b.preauth.count('10.0.0.9'), 1, 'its unauthenticated connection still counts');
     await b.claim.unlock();
   });
 
@@ -59,11 +63,12 @@ describe('janitor across nodes', () => {
     const { clock, janitor } = janitorWithClock();
     await janitor.sweep();
     clock.now += STALE_MS;
-    assert.deepEqual(await janitor.sweep(), { links: 0, inboxes: 0, tmp: 0, locks: 0, run: 0, nodes: 0 }, 'still within staleMs');
+    assert.deepEqual(await janitor.sweep(), { links: 0, inboxes: 0, tmp: 0, locks: 0, run: 0, nodes: 0, preauth: 0 }, 'still within staleMs');
     assert.equal(existsSync(b.claim.dir), true);
     clock.now += 1;
     const report = await janitor.sweep();
-    assert.deepEqual(report, { links: 1, inboxes: 0, tmp: 1, locks: 0, run: 1, nodes: 1 });
+    assert.deepEqual(report, { links: 1, inboxes: 0, tmp: 1, locks: 0, run: 1, nodes: 1, preauth: 1 });
+    assert.equal(b.preauth.count('10.0.0.9'), 0, 'pre-authentication entry removed');
     assert.equal(existsSync(b.layout.link('bob')), false, 'link removed');
     assert.equal(existsSync(b.claim.dir), false, 'inbox removed');
     assert.equal(existsSync(b.layout.tmpDir(process.pid)), false, 'staging removed');

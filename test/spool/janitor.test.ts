@@ -118,7 +118,7 @@ describe('janitor', () => {
     assert.equal(existsSync(t().layout.link('alice')), true, 'live link kept');
     assert.equal(existsSync(liveTmp), true, 'live temporary files kept');
     assert.equal(existsSync(liveRun), true, 'live run record kept');
-    assert.deepEqual(report, { links: 2, inboxes: 1, tmp: 1, locks: 1, run: 2, nodes: 0 });
+    assert.deepEqual(report, { links: 2, inboxes: 1, tmp: 1, locks: 1, run: 2, nodes: 0, preauth: 0 });
   });
 
   it("sweep keeps another writer's staging directory until it is an hour old (SPOOL.md §7.1)", async () => {

@@ -8,7 +8,7 @@ import { EVICTED_MARK, INBOXES } from '../../src/spool/layout';
 import { messageName } from '../../src/spool/names';
 import { pidAlive } from '../../src/spool/liveness';
 import { readOwnerRecord } from '../../src/spool/owner-record';
-import { type Claim, Ownership } from '../../src/spool/ownership';
+import { type Claim, INBOX_LOCK_REFRESH_MS, Ownership, inboxLockStaleMs } from '../../src/spool/ownership';
 
 /** A pid no process has here, so that claims made under it count as dead. */
 function deadPid(): number {
@@ -36,6 +36,12 @@ describe('ownership of gateway identities', () => {
     const inboxes = () => readdirSync(path.join(spool.layout.root, INBOXES)).sort();
     return { spool, ownership, prepare, inboxes };
   }
+
+  it('refreshes the inbox lock rarely when liveness goes by pid and start time, every staleMs / 3 when not', () => {
+    assert.equal(inboxLockStaleMs(10_000, true), 3 * INBOX_LOCK_REFRESH_MS);
+    assert.equal(inboxLockStaleMs(600_000, true), 600_000, 'never below staleMs');
+    assert.equal(inboxLockStaleMs(10_000, false), 10_000);
+  });
 
   it('prepares an unpublished inbox with its owner record, and publishing links the identity to it', async () => {
     const { spool, ownership, prepare, inboxes } = rig();
