@@ -18,7 +18,7 @@ import { isIP } from 'node:net';
 import { type Server, type Socket, createServer } from 'node:net';
 import { Spool } from '../spool';
 import { keepSpoolPrivate } from '../spool/root-check';
-import { NodeHeartbeat } from '../spool/node-heartbeat';
+import { NodeHeartbeat, heartbeatInterval } from '../spool/node-heartbeat';
 import { formatAddress, parseListenAddress } from '../settings/address';
 import { LIVE_SETTINGS, type ServerConfig } from '../settings/table';
 import type { Logger } from '../log/logger';
@@ -55,6 +55,8 @@ export class Listener {
   private readonly bound: { host: string; port: number }[] = [];
   private sweepTimer: NodeJS.Timeout | null = null;
   private checkTimer: NodeJS.Timeout | null = null;
+  private nodesTimer: NodeJS.Timeout | null = null;
+  private sweeping = false;
   private backlogTimer: NodeJS.Timeout | null = null;
   /** The prefork model's sizing of the pool; null in the spawn model. */
   private readonly prefork: PreforkPolicy | null = null;
@@ -119,6 +121,11 @@ export class Listener {
   private startTimers(): void {
     this.sweepTimer = setInterval(() => void this.periodicSweep(), this.options.config.staleMs);
     this.sweepTimer.unref();
+    // Other nodes sharing the spool are watched at their heartbeats' pace; one gone stale is swept at once.
+    this.nodesTimer = setInterval(() => {
+      if (this.spool.janitor.watchNodes()) void this.periodicSweep();
+    }, heartbeatInterval(this.options.config.staleMs));
+    this.nodesTimer.unref();
     this.checkTimer = setInterval(() => this.check(), CHECK_MS);
     this.checkTimer.unref();
     if (this.prefork) {
@@ -255,10 +262,15 @@ export class Listener {
   }
 
   private async periodicSweep(): Promise<void> {
+    // One sweep at a time: the timer's and one a node going stale asked for may meet.
+    if (this.sweeping) return;
+    this.sweeping = true;
     try {
       await this.sweep('swept stale spool entries');
     } catch (err) {
       this.options.log.error('sweep failed', { error: (err as Error).message });
+    } finally {
+      this.sweeping = false;
     }
   }
 
@@ -278,6 +290,7 @@ export class Listener {
     const { log, config } = this.options;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.checkTimer) clearInterval(this.checkTimer);
+    if (this.nodesTimer) clearInterval(this.nodesTimer);
     if (this.backlogTimer) clearInterval(this.backlogTimer);
     this.metrics?.close();
     await Promise.all(this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));

@@ -28,6 +28,12 @@ import { watchSlowReceiver } from './slow-receiver';
 
 /** Deliveries stop being read from the inbox while this much is waiting in the socket. */
 const DELIVERY_BACKLOG = 1024 * 1024;
+/**
+ * What a closing connection reads before it stops reading: enough to see a client's
+ * close behind a little trailing data, little enough that a client cannot make a
+ * session it was refused by read on for the close timer's two seconds.
+ */
+const DISCARD_AFTER_CLOSE = 64 * 1024;
 
 /** Wall-clock nanoseconds minus the monotonic clock, taken once: wall time with sub-millisecond steps. */
 const CLOCK_BASE_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
@@ -46,6 +52,8 @@ export class Connection {
   private readonly ending = new AbortController();
   private slowTimer: NodeJS.Timeout | null = null;
   private endReason = 'client closed the connection';
+  /** Bytes read after the close began, which nothing parses. */
+  private discarded = 0;
   readonly done: Promise<string>;
   /** Called once the connection sequence completes (the pre-authentication count, the run record). */
   onAuthenticated: () => void = () => {};
@@ -138,6 +146,13 @@ export class Connection {
 
   private onData(chunk: Buffer): void {
     this.stats.bytesIn += chunk.length;
+    if (this.closing) {
+      // Read on only to see the client's close; a client that keeps sending (the body of a
+      // 2 GiB frame) is not read further, and the close timer ends the connection.
+      this.discarded += chunk.length;
+      if (this.discarded > DISCARD_AFTER_CLOSE) this.socket.pause();
+      return;
+    }
     this.proto.receive(chunk);
     if (this.handshakeTimer && this.proto.authenticated) {
       clearTimeout(this.handshakeTimer);

@@ -29,6 +29,7 @@ import { PreauthGate } from './preauth';
 import { listenerPid, startRunRefresh, watchListener } from './run-refresh';
 import { RUN_RECORD_COALESCE_MS, RunPublisher } from './run-publisher';
 import { settleWhenQuiet } from './settle';
+import { warmUp } from './warm-up';
 
 /** The first inherited descriptor: the handed-over connection, or the first listening socket. */
 const FIRST_FD = 3;
@@ -87,6 +88,11 @@ async function main(): Promise<void> {
   }
   if (!native) throw new Error('accept mode needs the native socket helpers');
   timers.push(watchListener(parent, native.parentDeathSignal?.bind(native)));
+  // Ahead of need: a process in accept mode waits for a connection nobody has made yet.
+  if (settings.warmUpMessages > 0) {
+    const warmed = await warmUp({ version: settings.proto, hash: settings.hash, messages: settings.warmUpMessages });
+    log.debug('protocol code warmed up', { messages: warmed.relayed, ms: Math.round(warmed.ms) });
+  }
   await acceptLoop(loop, () => acceptOne(native, listenFds), settings.recycleAfter);
 }
 

@@ -40,6 +40,9 @@ export interface SweepReport {
 type SweepLiveness = LivenessContext & { nodeLive: (node: string) => boolean; judgedFiles: Set<string> };
 
 export class Janitor {
+  /** Other nodes judged stale at the last `watchNodes`. */
+  private staleNodes = new Set<string>();
+
   constructor(
     private readonly layout: SpoolLayout,
     private readonly ownership: Ownership,
@@ -72,6 +75,24 @@ export class Janitor {
       rmSync(this.layout.runFile(pid), { force: true });
     }
     return { inboxes, undelivered };
+  }
+
+  /**
+   * Reads every other node's heartbeat (as a sweep would) and says whether a node
+   * went stale since the last look, so that a sweep is due now. Looking at the pace
+   * the heartbeats are written, rather than only at each sweep, keeps the moment a
+   * dead node's heartbeat is last seen changing close to its death: it is then
+   * cleared within about `staleMs` and two heartbeat intervals, not `staleMs` and
+   * two sweep intervals.
+   */
+  watchNodes(): boolean {
+    const stale = new Set<string>();
+    for (const node of heartbeatNodes(this.layout)) {
+      if (node !== this.layout.node && this.heartbeats.judge(this.layout.nodeHeartbeat(node)) === 'stale') stale.add(node);
+    }
+    const newly = [...stale].some((node) => !this.staleNodes.has(node));
+    this.staleNodes = stale;
+    return newly;
   }
 
   /** One pass over the whole spool. */

@@ -49,7 +49,7 @@ export function mountWarnings(entry: MountEntry | null): SpoolWarning[] {
   if (slow.length > 0) {
     const lookup = mountOption(entry, 'lookupcache') ?? 'all (default)';
     warnings.push({
-      message: `spool on NFS caches attributes for more than ${MAX_CACHE_SECONDS} s: peers joining or taken over on another host are seen late and messages to them dropped; mount with actimeo=1`,
+      message: `spool on NFS caches attributes for more than ${MAX_CACHE_SECONDS} s: delivery re-reads the spool before it trusts a name, but what a process has not re-read (a link's target, a full mark) can lag that long behind other hosts; mount with actimeo=1`,
       fields: { ...where, caches: slow.join(','), lookupcache: lookup },
     });
   }

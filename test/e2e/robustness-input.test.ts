@@ -15,8 +15,10 @@ import {
   busyClients,
   exchange,
   fdCount,
+  bytesReadBy,
   idlePids,
   logsOf,
+  recordServing,
   sealedMessage,
   sessionPids,
   sleep,
@@ -122,6 +124,11 @@ describe('robustness: bad input', { timeout: 300_000 }, () => {
   it('a version frame declaring 2 GiB: FAILED 2 and a close, nothing read after the header', async () => {
     const raw = await RawClient.open(server.port);
     const port = raw.socket.localPort!;
+    // The process serving this connection, and what it had read before.
+    const client = `127.0.0.1:${port}`;
+    assert.ok(await server.waitFor(() => recordServing(server, client) !== null), 'a run record names the client');
+    const pid = recordServing(server, client)!.pid;
+    const readBefore = bytesReadBy(server, pid);
     raw.raw(plainHeader(2 ** 31 - 1));
     // The body's first 8 MiB really follow: the session must answer and close, not buffer them.
     const chunk = randomBytes(1024 * 1024);
@@ -131,6 +138,15 @@ describe('robustness: bad input', { timeout: 300_000 }, () => {
     assert.equal(await raw.next(), null);
     await endedWith(port, /protocol violation, closing .*frame of 2147483647 bytes exceeds the limit in phase version/);
     await offenderGone(port);
+    // Its counters reach its run record within a refresh tick (the process may retire after):
+    // the most it is seen to have read is a little of the body at most, not the 8 MiB.
+    let mostRead = readBefore;
+    for (let i = 0; i < 30; i++) {
+      mostRead = Math.max(mostRead, bytesReadBy(server, pid));
+      await sleep(100);
+    }
+    const read = mostRead - readBefore;
+    assert.ok(read >= 4 && read < 1024 * 1024, `the session read ${read} bytes of the 8 MiB body`);
     await bystandersTalk();
   });
 

@@ -62,6 +62,7 @@ interface RunRecordView {
   pid: number;
   state: string;
   client: string | null;
+  stats?: { bytesIn?: number };
 }
 
 function runRecords(server: ServerHandle): RunRecordView[] {
@@ -88,6 +89,16 @@ export function busyClients(server: ServerHandle): string[] {
   return runRecords(server)
     .filter((r) => r.state === 'busy' && r.client !== null)
     .map((r) => r.client!);
+}
+
+/** The run record of the session process serving `client` (`host:port`), or null. */
+export function recordServing(server: ServerHandle, client: string): RunRecordView | null {
+  return runRecords(server).find((r) => r.client === client) ?? null;
+}
+
+/** Bytes session process `pid` has read from its clients so far, as its run record says (-1: no record). */
+export function bytesReadBy(server: ServerHandle, pid: number): number {
+  return runRecords(server).find((r) => r.pid === pid)?.stats?.bytesIn ?? -1;
 }
 
 /** Pids of the session processes waiting for a connection. */

@@ -102,7 +102,7 @@ describe('live settings and session settings', () => {
         'acceptDegenerateKeys', 'conflictPolicy', 'handshakeFrameLimit', 'handshakeTimeoutMs', 'idleTimeoutMs',
         'inboxMaxBytes', 'inboxMaxFiles', 'keyExchangeTimeoutMs', 'logLevel', 'maxPeers', 'maxSessions',
         'preauthPerAddress', 'rateLimitBytes', 'recycleAfter', 'shutdownDrainMs', 'slowReceiverTimeoutMs',
-        'spareSessions',
+        'spareSessions', 'warmUpMessages',
       ],
     );
   });
@@ -118,7 +118,7 @@ describe('live settings and session settings', () => {
         'acceptDegenerateKeys', 'conflictPolicy', 'handshakeFrameLimit', 'handshakeTimeoutMs', 'hash', 'idleTimeoutMs',
         'inboxMaxBytes', 'inboxMaxFiles', 'keyExchangeTimeoutMs', 'logFormat', 'logLevel', 'maxPeers', 'nodeId',
         'pollIntervalMs', 'preauthPerAddress', 'privateKeyFile', 'proto', 'rateLimitBytes', 'recycleAfter',
-        'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spool', 'staleMs', 'watchMode',
+        'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spool', 'staleMs', 'warmUpMessages', 'watchMode',
       ],
     );
     assert.equal(settings.inboxMaxFiles, 7);

@@ -90,4 +90,22 @@ describe('janitor across nodes', () => {
     assert.equal(existsSync(b.claim.dir), true);
     await b.claim.unlock();
   });
+
+  it('watchNodes says a sweep is due once, when a node goes stale between sweeps', async () => {
+    const b = await otherNode('bob', process.pid);
+    const { clock, janitor } = janitorWithClock();
+    assert.equal(janitor.watchNodes(), false, 'first seen: live');
+    clock.now += STALE_MS / 2;
+    b.heartbeat.write();
+    assert.equal(janitor.watchNodes(), false, 'changed: live');
+    clock.now += STALE_MS;
+    assert.equal(janitor.watchNodes(), false, 'still within staleMs of the change it saw');
+    clock.now += 1;
+    assert.equal(janitor.watchNodes(), true, 'stood still longer than staleMs: a sweep is due');
+    assert.equal(janitor.watchNodes(), false, 'said once');
+    const report = await janitor.sweep();
+    assert.equal(report.links, 1, 'the sweep that follows judges it as the watch did');
+    assert.equal(report.nodes, 1);
+    await b.claim.unlock();
+  });
 });
