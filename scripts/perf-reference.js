@@ -14,6 +14,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { FIGURES } = require('./perf-reference-figures');
+const { underInotifyCap } = require('./inotify-cap');
 
 const root = path.resolve(__dirname, '..');
 const tfgw = path.join(root, 'bin', 'tfgw');
@@ -63,12 +64,9 @@ function startGroup(argv, opts = {}) {
 const live = new Set();
 
 async function startTfgw(work, spool, port) {
-  // A user namespace of its own, with its own low cap on inotify instances: the
-  // sessions' watches cannot use up the instances the real root user shares.
-  const script = `echo 48 > /proc/sys/user/max_inotify_instances && exec "$0" "$@"`;
-  const g = startGroup(['unshare', '--user', '--map-root-user', 'sh', '-c', script, process.execPath, tfgw, 'serve',
+  const g = startGroup(underInotifyCap([process.execPath, tfgw, 'serve',
     '--listen', `127.0.0.1:${port}`, '--data-dir', path.join(work, 'data'), '--spool', spool, '--spare-sessions', '8',
-    '--max-sessions', '2000', '--max-peers', '2000', '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--max-sessions', '2000', '--max-peers', '2000', '--log-level', 'warn']), { stdio: ['ignore', 'pipe', 'inherit'] });
   live.add(g);
   await new Promise((resolve, reject) => {
     let out = '';

@@ -13,6 +13,7 @@ const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { BENCH_INOTIFY_INSTANCES, inotifyCapped, underInotifyCap } = require('./inotify-cap');
 
 const root = path.resolve(__dirname, '..');
 const tfgw = path.join(root, 'bin', 'tfgw');
@@ -43,12 +44,9 @@ function fsType(dir) {
 }
 
 async function startServer(spool, port) {
-  const child = spawn(
-    process.execPath,
-    [tfgw, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--spool', spool, '--spare-sessions', '8',
-      '--max-sessions', '2000', '--max-peers', '2000', '--log-level', 'warn'],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
+  const [cmd, ...args] = underInotifyCap([process.execPath, tfgw, 'serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir,
+    '--spool', spool, '--spare-sessions', '8', '--max-sessions', '2000', '--max-peers', '2000', '--log-level', 'warn']);
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   await new Promise((resolve, reject) => {
     child.stdout.on('data', (c) => {
@@ -199,6 +197,7 @@ async function main() {
     results.diskLatency = bench(['latency', '--count', String(scale(2000)), '--warmup', String(scale(2000)), '--size', '64'], port);
     results.diskTput = bench(['throughput', '--pairs', '8', '--messages', String(scale(2000)), '--size', '1024', '--workers', '2'], port);
     results.diskFs = fsType(disk);
+    results.inotifyCap = inotifyCapped() ? BENCH_INOTIFY_INSTANCES : null;
     results.ramFsType = fsType(ram.dir);
     await server.stop();
   } finally {
@@ -217,7 +216,8 @@ function machine() {
 }
 
 function writeReport(r, ramFs, started, wasQuick = quick) {
-  r.meta = { ramFs, started: started.toISOString(), quick: wasQuick };
+  // The machine the figures were measured on: a re-render keeps it.
+  r.meta = { ramFs, started: started.toISOString(), quick: wasQuick, machine: r.meta?.machine ?? machine() };
   const perfDir = path.join(root, 'docs', 'perf');
   fs.mkdirSync(perfDir, { recursive: true });
   const fl = r.floor.json.results;
@@ -311,9 +311,9 @@ Every figure below was measured in that one run, with its floor, by \`tfgw bench
 
 ## Machine and method
 
-${machine()}
+${r.meta.machine}
 - spool: ${ramFs} for the main run; the repository's \`spool/\` (${r.diskFs}) for the disk figures
-- server: \`tfgw serve --listen 127.0.0.1:PORT --spare-sessions 8 --max-sessions 2000 --max-peers 2000 --log-level warn\`, prefork model
+- server: \`tfgw serve --listen 127.0.0.1:PORT --spare-sessions 8 --max-sessions 2000 --max-peers 2000 --log-level warn\`, prefork model${r.inotifyCap ? `\n- the server runs in a user namespace of its own, capped at ${r.inotifyCap} inotify instances (\`scripts/inotify-cap.js\`): its watches never use up the instances the machine's real user shares with other programs; peers past the cap have their inbox polled` : ''}
 - the load generator runs on the same two cores; its own CPU is reported with each figure
 - floors: the cipher in C (\`gcc -O2\`, built on the fly) against the WebAssembly engine tfgw uses; a
   64-byte round trip between two node processes over loopback TCP; the

@@ -35,6 +35,12 @@ const DELIVERY_BACKLOG = 1024 * 1024;
  */
 const DISCARD_AFTER_CLOSE = 64 * 1024;
 
+/**
+ * The reason the ending signal carries. Without one, abort() makes a DOMException,
+ * stack trace and all, on every connection's close; nothing reads the reason.
+ */
+const ENDING = 'connection ending';
+
 /** Wall-clock nanoseconds minus the monotonic clock, taken once: wall time with sub-millisecond steps. */
 const CLOCK_BASE_NS = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
 
@@ -173,14 +179,14 @@ export class Connection {
   private abort(reason: string): void {
     if (this.closing) return;
     this.endReason = reason;
-    this.ending.abort();
+    this.ending.abort(ENDING);
     this.proto.abort();
     this.socket.destroy();
   }
 
   private async closed(): Promise<void> {
     this.outbox.flush();
-    this.ending.abort();
+    this.ending.abort(ENDING);
     if (this.slowTimer) clearInterval(this.slowTimer);
     this.proto.abort();
     if (this.handshakeTimer) {
@@ -230,7 +236,7 @@ export class Connection {
       this.stats.violations++;
       this.log.warn('protocol violation, closing', { client: this.client, reason });
     }
-    this.ending.abort();
+    this.ending.abort(ENDING);
     this.leaveGateway();
     // Let the last reply (if any) go out, then close; never wait long for a peer that does not read.
     this.socket.end();

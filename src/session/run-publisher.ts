@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from '../log/logger';
 import type { ProcessCounters } from '../spool/process-counters';
-import { type RunRecord, type RunState, writeRunRecord } from '../spool/run-record';
+import { type RunRecord, type RunState, runRecordStaging, writeRunRecordText } from '../spool/run-record';
 
 export interface RunPublisherOptions {
   file: string;
@@ -45,9 +45,11 @@ export class RunPublisher {
   private lastWritten = '';
   private lastWriteAt = Number.NEGATIVE_INFINITY;
   private pending: NodeJS.Timeout | null = null;
+  private readonly staging: string;
 
   constructor(private readonly options: RunPublisherOptions) {
     this.now = options.now ?? Date.now;
+    this.staging = runRecordStaging(options.file);
     this.record = { pid: options.pid, state: 'idle', since: this.now(), client: null, connections: 0, stats: options.stats };
   }
 
@@ -114,7 +116,7 @@ export class RunPublisher {
     const text = JSON.stringify(this.record);
     this.lastWritten = '';
     try {
-      writeRunRecord(file, this.record);
+      writeRunRecordText(file, text, this.staging);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !this.rewriteInNewSpool()) {
         log.warn('run record not written', { error: (err as Error).message });
@@ -128,7 +130,7 @@ export class RunPublisher {
   private rewriteInNewSpool(): boolean {
     try {
       this.options.remakeSpool();
-      writeRunRecord(this.options.file, this.record);
+      writeRunRecordText(this.options.file, JSON.stringify(this.record), this.staging);
       return true;
     } catch {
       // Reported by the caller, with the first error.

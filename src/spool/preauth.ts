@@ -8,7 +8,7 @@
  * count is the spool's, over every node sharing it: one address flooding one host
  * is refused at the others too.
  */
-import { mkdirSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pidAlive } from './liveness';
 import { type ProcessRef, localNodeId, parseProcessKey, processKey } from './names';
@@ -38,23 +38,29 @@ export class PreauthRegistry {
   enter(address: string, pid: number, cap: number): boolean {
     const dir = path.join(this.dir, addressKey(address));
     const entry = path.join(dir, processKey(this.node, pid));
-    try {
-      writeFileSync(entry, '');
-    } catch {
-      // No directory yet, or the last leaver just removed it.
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
-      writeFileSync(entry, '');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        writeFileSync(entry, '');
+        break;
+      } catch (err) {
+        // No directory yet, or a sweep just removed it as empty: make it and write again.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw err;
+        mkdirSync(dir, { recursive: true, mode: 0o700 });
+      }
     }
     if (readdirSync(dir).length <= cap) return true;
-    rmSync(entry, { force: true });
+    unlinkQuietly(entry);
     return false;
   }
 
-  /** The connection of `pid` from `address` finished the sequence or ended. */
+  /**
+   * The connection of `pid` from `address` finished the sequence or ended. The
+   * address's directory stays (the next connection from it would make it again:
+   * two directory operations on `.preauth/` per connection, which every session
+   * process's connections queue on); the sweep removes it once it is empty.
+   */
   leave(address: string, pid: number): void {
-    const dir = path.join(this.dir, addressKey(address));
-    rmSync(path.join(dir, processKey(this.node, pid)), { force: true });
-    removeIfEmpty(dir);
+    unlinkQuietly(path.join(this.dir, addressKey(address), processKey(this.node, pid)));
   }
 
   /** Unauthenticated connections from `address` now. */
@@ -89,6 +95,14 @@ function list(dir: string): string[] {
     return readdirSync(dir);
   } catch {
     return [];
+  }
+}
+
+function unlinkQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // Gone already (a sweep took a dead process's entry, or the spool went away).
   }
 }
 

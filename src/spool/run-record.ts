@@ -24,10 +24,19 @@ export interface RunRecord {
 }
 
 export function writeRunRecord(file: string, record: RunRecord): void {
+  writeRunRecordText(file, JSON.stringify(record));
+}
+
+/** Where a record is written before it is renamed over `file`. */
+export function runRecordStaging(file: string): string {
+  return path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
+}
+
+/** A record already serialised (the publisher keeps the text to compare the next refresh with). */
+export function writeRunRecordText(file: string, text: string, staging: string = runRecordStaging(file)): void {
   // Written aside and renamed, so a reader never sees half a record.
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp`);
-  writeFileSync(tmp, JSON.stringify(record));
-  renameSync(tmp, file);
+  writeFileSync(staging, text);
+  renameSync(staging, file);
 }
 
 export function readRunRecord(file: string): RunRecord | null {

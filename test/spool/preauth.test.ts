@@ -22,12 +22,17 @@ describe('PreauthRegistry', () => {
     assert.equal(registry.enter('10.0.0.2', 104, 2), true, 'another address has its own count');
   });
 
-  it('frees a place on leave and removes the empty address directory', () => {
+  it('frees a place on leave; the empty address directory stays for the sweep', () => {
     registry.enter('10.0.0.1', 101, 1);
     assert.equal(registry.enter('10.0.0.1', 102, 1), false);
     registry.leave('10.0.0.1', 101);
-    assert.equal(existsSync(path.join(root, PREAUTH, '10.0.0.1')), false);
+    assert.deepEqual(readdirSync(path.join(root, PREAUTH, '10.0.0.1')), []);
     assert.equal(registry.enter('10.0.0.1', 102, 1), true);
+    registry.leave('10.0.0.1', 102);
+    registry.leave('10.0.0.1', 102);
+    assert.equal(registry.sweepDead(() => true), 0);
+    assert.equal(existsSync(path.join(root, PREAUTH, '10.0.0.1')), false, 'the sweep removes it once empty');
+    assert.equal(registry.enter('10.0.0.1', 103, 1), true, 'and the next entry makes it again');
   });
 
   it('counts an IPv4-mapped address as the IPv4 one and keeps IPv6 names safe', () => {
