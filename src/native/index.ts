@@ -25,7 +25,39 @@ export interface NativeSockets {
    * (prctl PR_SET_PDEATHSIG): 0 or -errno. Absent from a helper built before it existed.
    */
   parentDeathSignal?(signal: number): number;
+  /** V8 flags changed at run time (tfgw_v8.cc): 0 or -EINVAL. Absent from a helper built before it existed. */
+  setV8Flags?(flags: string): number;
+  /** spool_files.c; absent from a helper built before it existed. */
+  fileSize?(file: string): number;
+  takeMessage?(file: string, into: Uint8Array): number;
+  sendMessage?(link: string, fullMark: string, staged: string, bytes: Uint8Array, destination: string): number;
 }
+
+/**
+ * The per-message file operations of src/native/spool_files.c, each one call:
+ * only the common case; every other one comes back to the JavaScript path.
+ */
+export interface SpoolFileCalls {
+  /** The size of `file` (links followed), or -1 when it cannot be had: `stat` without a Stats object. */
+  fileSize(file: string): number;
+  /**
+   * Reads the regular file `file` into `into` and removes it: the byte count, or
+   * TAKE_VANISHED, or TAKE_OTHER (not touched: the caller reads it its own way).
+   */
+  takeMessage(file: string, into: Uint8Array): number;
+  /**
+   * When `link` leads to a directory and `fullMark` is not there, writes `bytes` to
+   * `staged` and renames it to `destination`: 0, or SEND_SLOW (nothing written),
+   * SEND_WRITE_FAILED_BASE + errno (staged file removed), or -errno of the rename
+   * (staged file still there).
+   */
+  sendMessage(link: string, fullMark: string, staged: string, bytes: Uint8Array, destination: string): number;
+}
+
+export const TAKE_VANISHED = -1;
+export const TAKE_OTHER = -2;
+export const SEND_SLOW = 1;
+export const SEND_WRITE_FAILED_BASE = 100_000;
 
 let cached: NativeSockets | null | undefined;
 
@@ -41,6 +73,13 @@ export function nativeSockets(): NativeSockets | null {
     cached = null;
   }
   return cached;
+}
+
+/** The native file calls, or null (no helper, or one built without them). */
+export function spoolFileCalls(): SpoolFileCalls | null {
+  const native = nativeSockets();
+  if (!native?.fileSize || !native.takeMessage || !native.sendMessage) return null;
+  return native as SpoolFileCalls;
 }
 
 /** The descriptor under a net.Socket or net.Server (Linux), or null. */

@@ -16,10 +16,12 @@
  *  - release_memory: a low-memory V8 collection (tfgw_v8.cc), then malloc_trim(),
  *    so that an idle session process hands back what start-up and past bursts
  *    freed;
+ *  - set_v8_flags: a V8 flag changed at run time (tfgw_v8.cc);
  *  - parent_death_signal: prctl(PR_SET_PDEATHSIG), so that the kernel tells a
  *    session process holding listening sockets that its listener died, instead
  *    of the process asking getppid() several times a second for its whole life.
- * Errors come back as negative errno values.
+ * Errors come back as negative errno values. The per-message file operations
+ * are in spool_files.c.
  */
 #define _GNU_SOURCE
 #include <node_api.h>
@@ -41,6 +43,13 @@ static int32_t arg_int(napi_env env, napi_value v) {
   return out;
 }
 
+/* A string argument into out[size]: its length, or -1 when it is not a string or does not fit. */
+static long string_arg(napi_env env, napi_value v, char *out, size_t size) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, out, size, &len) != napi_ok || len >= size - 1) return -1;
+  return (long)len;
+}
+
 static napi_value make_int(napi_env env, int32_t n) {
   napi_value out;
   napi_create_int32(env, n, &out);
@@ -53,8 +62,7 @@ static napi_value listen_tcp(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   char host[64];
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, argv[0], host, sizeof host, &len) != napi_ok) return make_int(env, -EINVAL);
+  if (string_arg(env, argv[0], host, sizeof host) < 0) return make_int(env, -EINVAL);
   int port = arg_int(env, argv[1]);
   int backlog = arg_int(env, argv[2]);
   int v6only = arg_int(env, argv[3]);
@@ -206,6 +214,20 @@ static napi_value release_memory(napi_env env, napi_callback_info info) {
   return make_int(env, malloc_trim(0));
 }
 
+void tfgw_set_v8_flags(const char *flags, size_t length);
+
+/* set_v8_flags(flags: string) -> 0 | -EINVAL (not a string, or longer than 255 bytes) */
+static napi_value set_v8_flags(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  char flags[256];
+  long len = argc < 1 ? -1 : string_arg(env, argv[0], flags, sizeof flags);
+  if (len < 0) return make_int(env, -EINVAL);
+  tfgw_set_v8_flags(flags, (size_t)len);
+  return make_int(env, 0);
+}
+
 /* parent_death_signal(signo) -> 0 | -errno: signo arrives when the thread that started this process ends */
 static napi_value parent_death_signal(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -214,6 +236,8 @@ static napi_value parent_death_signal(napi_env env, napi_callback_info info) {
   if (prctl(PR_SET_PDEATHSIG, (unsigned long)arg_int(env, argv[0]), 0, 0, 0) < 0) return make_int(env, -errno);
   return make_int(env, 0);
 }
+
+void tfgw_export_spool_files(napi_env env, napi_value exports);
 
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
@@ -233,5 +257,7 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "releaseMemory", release_memory);
   export_fn(env, exports, "pending", pending);
   export_fn(env, exports, "parentDeathSignal", parent_death_signal);
+  export_fn(env, exports, "setV8Flags", set_v8_flags);
+  tfgw_export_spool_files(env, exports);
   return exports;
 }

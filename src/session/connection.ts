@@ -25,6 +25,7 @@ import { ReadThrottle } from './read-throttle';
 import { refusalReply } from './refusal';
 import { OutboxRelay } from './relay';
 import { watchSlowReceiver } from './slow-receiver';
+import { tierUpAtDefault, tierUpSooner } from './tier-up';
 
 /** Deliveries stop being read from the inbox while this much is waiting in the socket. */
 const DELIVERY_BACKLOG = 1024 * 1024;
@@ -257,6 +258,7 @@ export class Connection {
     this.stats.peers = 1;
     this.log.info('entered gateway', { client: this.client, identity: displayIdentity(identity), inbox: mailbox.claim.name });
     this.proto.identityResult(OK);
+    tierUpSooner();
     mailbox.deliverTo({
       deliver: (message) => this.deliver(message),
       // A pass's deliveries leave in one write (writev) instead of one each.
@@ -278,6 +280,7 @@ export class Connection {
     const mailbox = this.mailbox;
     this.mailbox = null;
     if (!mailbox) return false;
+    tierUpAtDefault();
     const left = mailbox.leave();
     // As for a claim: nothing is parsed until the identity is given up, so nothing is read.
     this.input.hold();

@@ -4,8 +4,12 @@
  * protocol's largest message is read. Most messages are small: they are read with
  * one call into a buffer the reader reuses (a short read is the end of a regular
  * file), so a delivery allocates nothing; bigger ones get a buffer of their own.
+ * Where the native helper is built, the common case (a regular file that fits
+ * the reused buffer) is one call into it (native/spool_files.c); everything
+ * else, and every machine without the helper, takes the path below.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, rmSync, type Stats, unlinkSync } from 'node:fs';
+import { type SpoolFileCalls, TAKE_VANISHED, spoolFileCalls } from '../native';
 
 /** Messages up to this size are read into the one reused buffer. */
 const SCRATCH_BYTES = 256 * 1024;
@@ -37,11 +41,21 @@ export function kindOf(stats: Stats): ForeignKind {
 export class MessageFileReader {
   private scratch: Buffer | null = null;
 
+  /** `calls`: the native file calls, or null for the JavaScript path alone. */
+  constructor(private readonly calls: SpoolFileCalls | null = spoolFileCalls()) {}
+
   /**
    * Reads the entry at `file` and removes it, whatever it is (a directory with its
    * contents, never following a link). A message's bytes are only valid until the next call.
    */
   take(file: string): InboxEntry {
+    if (this.calls !== null) {
+      this.scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
+      const got = this.calls.takeMessage(file, this.scratch);
+      if (got >= 0) return { kind: 'message', data: this.scratch.subarray(0, got) };
+      if (got === TAKE_VANISHED) return { kind: 'vanished' };
+      // Anything else was left as it was: read it the long way.
+    }
     let fd: number;
     try {
       fd = openSync(file, OPEN_FLAGS);

@@ -8,8 +8,13 @@
  * single connection, the calls are short, and doing them in order is what keeps
  * each sender's messages in order. Several messages for one destination may go as
  * one batch file (batch.ts), which costs the spool what one message costs.
+ * Where the native helper is built, a send whose peer is there and not full is
+ * one call into it (native/spool_files.c) that makes the same checks and calls;
+ * whatever else it meets, it leaves to the path written out here.
  */
 import { closeSync, mkdirSync, openSync, opendirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { getSystemErrorName } from 'node:util';
+import { SEND_SLOW, SEND_WRITE_FAILED_BASE, type SpoolFileCalls, spoolFileCalls } from '../native';
 import { BATCH_SUFFIX, encodeBatch } from './batch';
 import { identityToName } from './identity-name';
 import { FULL_MARK, type SpoolLayout } from './layout';
@@ -41,9 +46,11 @@ export class Outbox {
   /** Where batch files are encoded, grown to the largest one (at most MAX_BATCH_BYTES). */
   private batchScratch: Buffer | null = null;
 
+  /** `calls`: the native file calls, or null for the JavaScript path alone. */
   constructor(
     private readonly layout: SpoolLayout,
     private readonly pid: number = process.pid,
+    private readonly calls: SpoolFileCalls | null = spoolFileCalls(),
   ) {}
 
   /**
@@ -52,29 +59,68 @@ export class Outbox {
    */
   send(destination: Uint8Array, message: Uint8Array | readonly Uint8Array[]): SendOutcome {
     const link = this.linkOf(destination);
+    if (this.calls !== null) {
+      const outcome = this.sendInOneCall(this.calls, link, message);
+      if (outcome !== null) return outcome;
+    }
     // No link, no peer: said before a byte of the message is written anywhere. A missing
     // link may be a network file system's cached answer: look once more after opening the root.
     if (!isDirectory(link) && !(revalidate(this.layout.root) && isDirectory(link))) return 'no-peer';
     // Through the link: there when the peer is in the gateway and its inbox is full.
     if (sizeOf(`${link}/${FULL_MARK}`) !== null && isFullAfterRevalidating(link)) return 'inbox-full';
 
-    const ms = Math.max(this.lastMs, Date.now());
-    this.lastMs = ms;
-    const single = message instanceof Uint8Array;
-    const file = messageName(ms, this.layout.node, this.pid, ++this.seq) + (single ? '' : BATCH_SUFFIX);
-    this.lastName = file;
+    const file = this.nextName(message);
     let tmp = '';
     try {
       // Making the temporary directory can fail too (a file in its place): a failed send.
       tmp = this.tmpPath(file);
-      this.writeTemporary(tmp, single ? message : this.encode(message));
+      this.writeTemporary(tmp, message instanceof Uint8Array ? message : this.encode(message));
     } catch (err) {
       this.lastError = String(err);
       if (tmp !== '') discard(tmp);
       return 'failed';
     }
+    return this.moveIn(tmp, link, file, () => renameSync(tmp, `${link}/${file}`));
+  }
+
+  /**
+   * The common case in one native call: null when the call left it to the path
+   * in `send` (no directory behind the link, a full mark, no staging directory),
+   * having written nothing.
+   */
+  private sendInOneCall(calls: SpoolFileCalls, link: string, message: Uint8Array | readonly Uint8Array[]): SendOutcome | null {
+    // The first send makes the staging directory, after it has seen the link.
+    if (!this.tmpReady) return null;
+    const file = this.nextName(message);
+    const tmp = this.tmpPrefix + file;
+    const bytes = message instanceof Uint8Array ? message : this.encode(message);
+    const code = calls.sendMessage(link, `${link}/${FULL_MARK}`, tmp, bytes, `${link}/${file}`);
+    if (code === 0) return 'queued';
+    if (code === SEND_SLOW) return null;
+    if (code > SEND_WRITE_FAILED_BASE) {
+      this.lastError = `writing ${tmp}: ${getSystemErrorName(-(code - SEND_WRITE_FAILED_BASE))}`;
+      return 'failed';
+    }
+    // The rename failed: the staged file is there, as after a failed renameSync below.
+    const failure = Object.assign(new Error(`rename into ${link}: ${getSystemErrorName(code)}`), { code: getSystemErrorName(code) });
+    return this.moveIn(tmp, link, file, () => {
+      throw failure;
+    });
+  }
+
+  /** The name of the next file: send order, and the batch suffix for a list. */
+  private nextName(message: Uint8Array | readonly Uint8Array[]): string {
+    const ms = Math.max(this.lastMs, Date.now());
+    this.lastMs = ms;
+    const file = messageName(ms, this.layout.node, this.pid, ++this.seq) + (message instanceof Uint8Array ? '' : BATCH_SUFFIX);
+    this.lastName = file;
+    return file;
+  }
+
+  /** The rename (`first`), retried once through a revalidated root; a staged file left over is removed. */
+  private moveIn(tmp: string, link: string, file: string, first: () => void): SendOutcome {
     try {
-      this.renameIn(tmp, link, file);
+      this.renameIn(tmp, link, file, first);
       return 'queued';
     } catch (err) {
       discard(tmp);
@@ -91,9 +137,9 @@ export class Outbox {
    * file system's cached answer (another host published it moments ago): opening
    * the spool root makes the client revalidate it, and the rename is tried once more.
    */
-  private renameIn(tmp: string, link: string, file: string): void {
+  private renameIn(tmp: string, link: string, file: string, first: () => void): void {
     try {
-      renameSync(tmp, `${link}/${file}`);
+      first();
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !revalidate(this.layout.root)) throw err;
       renameSync(tmp, `${link}/${file}`);

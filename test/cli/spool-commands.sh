@@ -119,9 +119,14 @@ wait_for "grep -q '^watching ' '$WORK/watch2.err'" || fail "the second watch sta
 CAROL=$!
 PIDS+=("$CAROL")
 wait_for "grep -q ' join carol pid [0-9]* claim [a-z0-9_-]*\.[0-9]*-[0-9a-z]*-[0-9]*$' '$WORK/watch.txt'" || fail "a text join line: $(cat "$WORK/watch.txt")"
+# Paused while the message arrives, so that watch sees the file before carol's session takes it.
+CAROL_SESSION=$(json "$SPOOL/carol/owner.json" 'd["pid"]')
+kill -STOP "$CAROL_SESSION"
 "${TFGW[@]}" spool send carol 'hi carol' --spool "$SPOOL" >/dev/null || fail "send to carol"
-wait_for "grep -q ' queued carol [0-9a-z._-]* 8 bytes from tfgw pid [0-9]* on [a-z0-9_-]*$' '$WORK/watch.txt' &&
-  grep -q ' delivered carol [0-9a-z._-]* 8 bytes from tfgw pid [0-9]* on [a-z0-9_-]*$' '$WORK/watch.txt'" || fail "text queued and delivered lines: $(cat "$WORK/watch.txt")"
+wait_for "grep -q ' queued carol [0-9a-z._-]* 8 bytes from tfgw pid [0-9]* on [a-z0-9_-]*$' '$WORK/watch.txt'" ||
+  fail "a text queued line with the size: $(cat "$WORK/watch.txt")"
+kill -CONT "$CAROL_SESSION"
+wait_for "grep -q ' delivered carol [0-9a-z._-]* 8 bytes from tfgw pid [0-9]* on [a-z0-9_-]*$' '$WORK/watch.txt'" || fail "text queued and delivered lines: $(cat "$WORK/watch.txt")"
 kill -TERM "$CAROL"
 wait_for "grep -q ' leave carol pid ' '$WORK/watch.txt'" || fail "a text leave line: $(cat "$WORK/watch.txt")"
 kill -INT "$WATCH"
