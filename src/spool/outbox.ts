@@ -101,6 +101,12 @@ export class Outbox {
       this.lastError = `writing ${tmp}: ${getSystemErrorName(-(code - SEND_WRITE_FAILED_BASE))}`;
       return 'failed';
     }
+    if (code > 0) {
+      // No such answer: a helper that does not match this code. Whatever it did, nothing was renamed in.
+      discard(tmp);
+      this.lastError = `native send answered ${code}`;
+      return 'failed';
+    }
     // The rename failed: the staged file is there, as after a failed renameSync below.
     const failure = Object.assign(new Error(`rename into ${link}: ${getSystemErrorName(code)}`), { code: getSystemErrorName(code) });
     return this.moveIn(tmp, link, file, () => {

@@ -186,6 +186,14 @@ describe('outbox, after each answer of the native call', () => {
     );
   });
 
+  it('an answer the call does not give: failed, and no staged file left', async () => {
+    const { outbox, dir } = await outboxWith(answering(7, true));
+    assert.equal(outbox.send(Buffer.from('bob'), Buffer.from('x')), 'failed');
+    assert.match(outbox.lastError, /answered 7/);
+    assert.deepEqual(readdirSync(t().layout.tmpDir(SENDER_PID)), []);
+    assert.equal(messagesIn(dir).length, 1);
+  });
+
   it('a rename refused otherwise: failed, with the reason, and the staged file removed', async () => {
     const { outbox, dir } = await outboxWith(answering(-18, true));
     assert.equal(outbox.send(Buffer.from('bob'), Buffer.from('x')), 'failed');
