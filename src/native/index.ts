@@ -1,8 +1,9 @@
 /**
- * The optional native socket helpers (src/native/tfgw_native.c, built by
- * node-gyp at install). Without them the server still works: it falls back to
- * starting a session process per accepted connection, and KEEPALIVE applies only
- * the idle time.
+ * The optional native helpers (src/native/*.c and tfgw_v8.cc, built by node-gyp
+ * at install): socket calls, the per-message file calls and two V8 calls.
+ * Without them the server still works: it falls back to starting a session
+ * process per accepted connection, KEEPALIVE applies only the idle time, the
+ * file operations go through Node's fs, and V8 keeps its default tier-up.
  */
 import path from 'node:path';
 
