@@ -4,7 +4,8 @@
 # nfs-ganesha export at /mnt and running this checkout's bin/tfgw (visible through hostfs).
 # Clients run in the namespace. Everything has a time limit; lab_stop (on any exit) ends
 # the kernels and servers by process id and deletes the namespace.
-# Needs root, /dev/net/tun and: nfs-ganesha nfs-ganesha-vfs rpcbind nfs-common user-mode-linux kmod.
+# Needs root, /dev/net/tun, a C compiler and: nfs-ganesha nfs-ganesha-vfs rpcbind nfs-common
+# user-mode-linux kmod.
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_NS=tfgwlab$$
 LAB_SERVER=10.250.0.1
@@ -31,7 +32,7 @@ lab_require() {
   [ "$(id -u)" = 0 ] || lab_die "needs root (network namespace, tap devices)"
   [ -c /dev/net/tun ] || lab_die "no /dev/net/tun"
   local cmd
-  for cmd in ip unshare timeout linux.uml ganesha.nfsd rpcbind perl; do
+  for cmd in ip unshare timeout linux.uml ganesha.nfsd rpcbind perl cc; do
     command -v "$cmd" >/dev/null || lab_die "missing $cmd (apt-get install nfs-ganesha nfs-ganesha-vfs rpcbind nfs-common user-mode-linux kmod)"
   done
   [ -x /sbin/mount.nfs ] || [ -x /usr/sbin/mount.nfs ] || lab_die "missing mount.nfs (nfs-common)"
@@ -77,7 +78,8 @@ EXPORT=$LAB_EXPORT
 MOUNT_OPTS=$LAB_MOUNT_OPTS
 CTL=$dir
 EOF
-  TMPDIR="$LAB_SHM" setsid timeout -k 5 "$LAB_TIME_LIMIT" ip netns exec "$LAB_NS" linux.uml \
+  TMPDIR="$LAB_SHM" setsid timeout -k 5 "$LAB_TIME_LIMIT" ip netns exec "$LAB_NS" \
+    env LD_PRELOAD="$LAB/uml-xstate.so" linux.uml \
     mem=512M root=/dev/root rootfstype=hostfs rootflags=/ rw init="$LAB_ROOT/test/nfs/uml-init.sh" \
     LABCONF="$dir/conf" "eth0=tuntap,${LAB_TAP[$host]}" con=null con0=fd:0,fd:1 \
     "umid=$LAB_NS-$host" "uml_dir=$LAB/uml" </dev/null >"$dir/console.log" 2>&1 &
@@ -106,6 +108,9 @@ lab_start() {
   LAB=$(mktemp -d /tmp/tfgw-nfslab.XXXXXX)
   LAB_EXPORT=$LAB/$LAB_EXPORT_NAME
   mkdir -p "$LAB_EXPORT" "$LAB/recovery" "$LAB/uml"
+  # Lets the kernel run on hosts with a larger XSAVE area than it knows (see the file).
+  cc -O2 -shared -fPIC -o "$LAB/uml-xstate.so" "$LAB_ROOT/test/nfs/uml-xstate.c" -ldl ||
+    lab_die "cannot build test/nfs/uml-xstate.c"
   # The kernels' memory files: in RAM, not on disk.
   LAB_SHM=$(mktemp -d /dev/shm/tfgw-nfslab.XXXXXX)
   # One key pair and hash for both hosts, made here: RSA key generation inside UML is slow.
