@@ -4,8 +4,8 @@
 # nfs-ganesha export at /mnt and running this checkout's bin/tfgw (visible through hostfs).
 # Clients run in the namespace. Everything has a time limit; lab_stop (on any exit) ends
 # the kernels and servers by process id and deletes the namespace.
-# Needs root, /dev/net/tun, a C compiler and: nfs-ganesha nfs-ganesha-vfs rpcbind nfs-common
-# user-mode-linux kmod.
+# Needs root, /dev/net/tun and: nfs-ganesha nfs-ganesha-vfs rpcbind nfs-common user-mode-linux
+# kmod gcc libc6-dev (a C compiler for test/nfs/uml-xstate.c).
 LAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB_NS=tfgwlab$$
 LAB_SERVER=10.250.0.1
@@ -32,10 +32,11 @@ lab_require() {
   [ "$(id -u)" = 0 ] || lab_die "needs root (network namespace, tap devices)"
   [ -c /dev/net/tun ] || lab_die "no /dev/net/tun"
   local cmd
-  for cmd in ip unshare timeout linux.uml ganesha.nfsd rpcbind perl cc; do
+  for cmd in ip unshare timeout linux.uml ganesha.nfsd rpcbind perl; do
     command -v "$cmd" >/dev/null || lab_die "missing $cmd (apt-get install nfs-ganesha nfs-ganesha-vfs rpcbind nfs-common user-mode-linux kmod)"
   done
   [ -x /sbin/mount.nfs ] || [ -x /usr/sbin/mount.nfs ] || lab_die "missing mount.nfs (nfs-common)"
+  command -v cc >/dev/null || lab_die "missing cc, for test/nfs/uml-xstate.c (apt-get install gcc libc6-dev)"
   [ -d "/usr/lib/uml/modules" ] || lab_die "missing the UML kernel's modules"
   [ -f "$LAB_ROOT/dist/src/cli/main.js" ] || lab_die "not built (npm run build:test)"
 }
