@@ -197,6 +197,14 @@ check_inboxes() {
       is_message_name "$base" ||
         note ".inboxes/$name/$base follows neither message-name pattern of SPOOL.md §7.2 (<ms>-<pid>-<seq>, <ms>.<unique>.<host>)"
     done
+    [ -e "$path/.blanks" ] || [ -L "$path/.blanks" ] || continue
+    [ -d "$path/.blanks" ] && [ ! -L "$path/.blanks" ] || { problem ".inboxes/$name/.blanks is not a directory"; continue; }
+    for entry in "$path/.blanks"/*; do
+      # A writer may take a slot's file meanwhile (SPOOL.md §8.3).
+      [ -e "$entry" ] || continue
+      base=${entry##*/}
+      [[ $base =~ ^([0-9]|[1-5][0-9]|6[0-3]|clearing)$ ]] || problem ".inboxes/$name/.blanks/$base is not a slot (0 to 63)"
+    done
   done
   report "inboxes have claim names and hold only messages (regular files) and bookkeeping"
 }

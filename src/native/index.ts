@@ -30,8 +30,8 @@ export interface NativeSockets {
   setV8Flags?(flags: string): number;
   /** spool_files.c; absent from a helper built before it existed. */
   fileSize?(file: string): number;
-  takeMessage?(file: string, into: Uint8Array): number;
-  sendMessage?(link: string, fullMark: string, staged: string, bytes: Uint8Array, destination: string): number;
+  takeMessage?(file: string, into: Uint8Array, blank?: string): number;
+  sendMessage?(link: string, fullMark: string, staged: string, bytes: Uint8Array, destination: string, blank?: string): number;
 }
 
 /**
@@ -42,22 +42,28 @@ export interface SpoolFileCalls {
   /** The size of `file` (links followed), or -1 when it cannot be had: `stat` without a Stats object. */
   fileSize(file: string): number;
   /**
-   * Reads the regular file `file` into `into` and removes it: the byte count, or
-   * TAKE_VANISHED, or TAKE_OTHER (not touched: the caller reads it its own way).
+   * Reads the regular file `file` into `into` and removes it from the inbox: the
+   * byte count, plus TAKE_REUSED when the file was emptied and renamed to `blank`
+   * (spool/blanks.ts; otherwise it was unlinked), or TAKE_VANISHED, or TAKE_OTHER
+   * (not touched: the caller reads it its own way).
    */
-  takeMessage(file: string, into: Uint8Array): number;
+  takeMessage(file: string, into: Uint8Array, blank?: string): number;
   /**
    * When `link` leads to a directory and `fullMark` is not there, writes `bytes` to
-   * `staged` and renames it to `destination`: 0, or SEND_SLOW (nothing written),
-   * SEND_WRITE_FAILED_BASE + errno (staged file removed), or -errno of the rename
-   * (staged file still there).
+   * `staged` (the file at `blank` renamed there when it may be reused, else a new
+   * one) and renames it to `destination`: 0, or SEND_QUEUED_REUSED (the same, into
+   * the blank), or SEND_SLOW (nothing written), SEND_WRITE_FAILED_BASE + errno
+   * (staged file removed), or -errno of the rename (staged file still there).
    */
-  sendMessage(link: string, fullMark: string, staged: string, bytes: Uint8Array, destination: string): number;
+  sendMessage(link: string, fullMark: string, staged: string, bytes: Uint8Array, destination: string, blank?: string): number;
 }
 
 export const TAKE_VANISHED = -1;
 export const TAKE_OTHER = -2;
+/** Added to a take's byte count (which is below it) when the file was kept for reuse. */
+export const TAKE_REUSED = 2 ** 30;
 export const SEND_SLOW = 1;
+export const SEND_QUEUED_REUSED = 2;
 export const SEND_WRITE_FAILED_BASE = 100_000;
 
 let cached: NativeSockets | null | undefined;

@@ -9,7 +9,7 @@
  * else, and every machine without the helper, takes the path below.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, rmSync, type Stats, unlinkSync } from 'node:fs';
-import { type SpoolFileCalls, TAKE_VANISHED, spoolFileCalls } from '../native';
+import { type SpoolFileCalls, TAKE_REUSED, TAKE_VANISHED, spoolFileCalls } from '../native';
 
 /** Messages up to this size are read into the one reused buffer. */
 const SCRATCH_BYTES = 256 * 1024;
@@ -23,7 +23,7 @@ export type ForeignKind = 'directory' | 'symlink' | 'fifo' | 'socket' | 'device'
 
 /** One entry's outcome: its bytes, a foreign entry (removed), a file too large (removed), or gone. */
 export type InboxEntry =
-  | { kind: 'message'; data: Buffer }
+  | { kind: 'message'; data: Buffer; reused: boolean }
   | { kind: 'foreign'; foreign: ForeignKind }
   | { kind: 'too-large'; size: number }
   | { kind: 'vanished' };
@@ -46,13 +46,16 @@ export class MessageFileReader {
 
   /**
    * Reads the entry at `file` and removes it, whatever it is (a directory with its
-   * contents, never following a link). A message's bytes are only valid until the next call.
+   * contents, never following a link). A message's bytes are only valid until the
+   * next call. With `blank` (blanks.ts), a message file that may be reused is
+   * emptied and moved there instead of deleted, where the native helper is built.
    */
-  take(file: string): InboxEntry {
+  take(file: string, blank?: string): InboxEntry {
     if (this.calls !== null) {
       this.scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
-      const got = this.calls.takeMessage(file, this.scratch);
-      if (got >= 0) return { kind: 'message', data: this.scratch.subarray(0, got) };
+      const got = blank === undefined ? this.calls.takeMessage(file, this.scratch) : this.calls.takeMessage(file, this.scratch, blank);
+      if (got >= TAKE_REUSED) return { kind: 'message', data: this.scratch.subarray(0, got - TAKE_REUSED), reused: true };
+      if (got >= 0) return { kind: 'message', data: this.scratch.subarray(0, got), reused: false };
       if (got === TAKE_VANISHED) return { kind: 'vanished' };
       // Anything else was left as it was: read it the long way.
     }
@@ -70,7 +73,7 @@ export class MessageFileReader {
       const stats = fstatSync(fd);
       if (!stats.isFile()) entry = { kind: 'foreign', foreign: kindOf(stats) };
       else if (stats.size > MAX_MESSAGE_BYTES) entry = { kind: 'too-large', size: stats.size };
-      else entry = { kind: 'message', data: this.read(fd) };
+      else entry = { kind: 'message', data: this.read(fd), reused: false };
     } finally {
       closeSync(fd);
     }

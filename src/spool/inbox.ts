@@ -16,6 +16,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Unsubscribe, processTicker } from '../clock/ticker';
 import { isBatchName, decodeBatch } from './batch';
+import { BlankFiller } from './blanks';
 import { InboxBound, type InboxLimits } from './inbox-bound';
 import { type ForeignKind, MessageFileReader } from './inbox-file';
 import { EVICTED_MARK, isMessageEntry } from './layout';
@@ -83,15 +84,19 @@ export class InboxReader {
   private older = new Set<string>();
   private readonly prefix: string;
   private readonly files = new MessageFileReader();
+  /** Where files read go to be reused (blanks.ts), or null when they are deleted. */
+  private readonly blanks: BlankFiller | null;
 
   constructor(
     readonly dir: string,
     private readonly sink: InboxSink,
     limits: InboxLimits,
     private readonly watchOptions: WatchOptions = {},
+    reuseFiles = false,
   ) {
     this.prefix = `${dir}/`;
     this.bound = new InboxBound(dir, limits);
+    this.blanks = reuseFiles ? new BlankFiller(dir) : null;
   }
 
   /** Starts watching; resolves once the watcher is ready. Delivers nothing before `enable`. */
@@ -236,7 +241,8 @@ export class InboxReader {
       }
       const name = this.pending[this.pendingHead++];
       this.pendingSet.delete(name);
-      const entry = this.files.take(this.prefix + name);
+      const entry = this.files.take(this.prefix + name, this.blanks?.next());
+      if (entry.kind === 'message' && entry.reused) this.blanks?.filled();
       this.bound.forget(name);
       if (entry.kind !== 'vanished') this.remember(name);
       if (entry.kind !== 'message') {

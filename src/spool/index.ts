@@ -5,6 +5,7 @@ import { Janitor } from './janitor';
 import { type MountEntry, type MountTable, isNetworkFs, mountOfDirectory, procMounts } from './mounts';
 import { SpoolLayout } from './layout';
 import { Outbox } from './outbox';
+import { spoolFileCalls } from '../native';
 import { Ownership } from './ownership';
 
 export interface SpoolOptions {
@@ -26,7 +27,7 @@ export class Spool {
 
   constructor(readonly options: SpoolOptions) {
     this.layout = new SpoolLayout(options.root, options.node);
-    this.outbox = new Outbox(this.layout);
+    this.outbox = new Outbox(this.layout, process.pid, spoolFileCalls(), () => !this.onNetworkFs);
     this.ownership = new Ownership(this.layout, { staleMs: options.staleMs });
     this.janitor = new Janitor(this.layout, this.ownership, options.staleMs);
   }

@@ -21,6 +21,8 @@ export interface MembershipOptions {
   inboxLimits: InboxLimits;
   /** How the inbox is watched (watch.ts); a watch that cannot be had fails the join. */
   watch?: WatchOptions;
+  /** Files read are emptied and kept for the next writer (spool/blanks.ts); not on a network file system. */
+  reuseFiles?: boolean;
 }
 
 /** Where a mailbox hands its messages, once delivery is enabled. */
@@ -77,7 +79,7 @@ export class Membership {
     let joined = false;
     try {
       const claim = await this.ownership.prepare(identity, client, () => events.lockLost());
-      mailbox = new Mailbox(claim, this.ownership, this.options.inboxLimits, events, this.options.watch);
+      mailbox = new Mailbox(claim, this.ownership, this.options.inboxLimits, events, this.options.watch, this.options.reuseFiles);
       await mailbox.open();
       if (signal?.aborted) return { refused: 'abandoned' };
       const published = await this.publish(claim);
@@ -115,6 +117,7 @@ export class Mailbox {
     limits: InboxLimits,
     private readonly events: MailboxEvents,
     watchOptions?: WatchOptions,
+    reuseFiles = false,
   ) {
     this.reader = new InboxReader(
       claim.dir,
@@ -134,6 +137,7 @@ export class Mailbox {
       },
       limits,
       watchOptions,
+      reuseFiles,
     );
   }
 

@@ -14,8 +14,9 @@
  */
 import { closeSync, mkdirSync, openSync, opendirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
-import { SEND_SLOW, SEND_WRITE_FAILED_BASE, type SpoolFileCalls, spoolFileCalls } from '../native';
+import { SEND_QUEUED_REUSED, SEND_SLOW, SEND_WRITE_FAILED_BASE, type SpoolFileCalls, spoolFileCalls } from '../native';
 import { BATCH_SUFFIX, encodeBatch } from './batch';
+import { BlankTaker } from './blanks';
 import { identityToName } from './identity-name';
 import { FULL_MARK, type SpoolLayout } from './layout';
 import { messageName } from './names';
@@ -45,12 +46,18 @@ export class Outbox {
   lastName = '';
   /** Where batch files are encoded, grown to the largest one (at most MAX_BATCH_BYTES). */
   private batchScratch: Buffer | null = null;
+  /** Which handed-back file to write into next, per destination (blanks.ts); null: always a new file. */
+  private blanks: BlankTaker | null | undefined;
 
-  /** `calls`: the native file calls, or null for the JavaScript path alone. */
+  /**
+   * `calls`: the native file calls, or null for the JavaScript path alone.
+   * `reuseFiles`: asked once, at the first send (blanks.ts says when it pays).
+   */
   constructor(
     private readonly layout: SpoolLayout,
     private readonly pid: number = process.pid,
     private readonly calls: SpoolFileCalls | null = spoolFileCalls(),
+    private readonly reuseFiles: () => boolean = () => false,
   ) {}
 
   /**
@@ -94,8 +101,18 @@ export class Outbox {
     const file = this.nextName(message);
     const tmp = this.tmpPrefix + file;
     const bytes = message instanceof Uint8Array ? message : this.encode(message);
-    const code = calls.sendMessage(link, `${link}/${FULL_MARK}`, tmp, bytes, `${link}/${file}`);
+    this.blanks ??= this.reuseFiles() ? new BlankTaker(LINK_CACHE) : null;
+    const blank = this.blanks?.next(link);
+    const destination = `${link}/${file}`;
+    const code =
+      blank === undefined
+        ? calls.sendMessage(link, `${link}/${FULL_MARK}`, tmp, bytes, destination)
+        : calls.sendMessage(link, `${link}/${FULL_MARK}`, tmp, bytes, destination, blank);
     if (code === 0) return 'queued';
+    if (code === SEND_QUEUED_REUSED) {
+      this.blanks?.took(link);
+      return 'queued';
+    }
     if (code === SEND_SLOW) return null;
     if (code > SEND_WRITE_FAILED_BASE) {
       this.lastError = `writing ${tmp}: ${getSystemErrorName(-(code - SEND_WRITE_FAILED_BASE))}`;

@@ -24,6 +24,28 @@ wait "$LISTENER" || fail "listener exited cleanly after two messages"
 printf 'hello bob\nsecond line\n' | diff - "$WORK/bob.out" || fail "bob received both messages in order"
 ok "send delivers to listen, in order"
 
+if [ -f "$ROOT/build/Release/tfgw_native.node" ]; then
+  "${TFGW[@]}" listen frank --count 4 "${CONN[@]}" >"$WORK/frank.out" 2>"$WORK/frank.err" &
+  FRANK=$!
+  PIDS+=("$FRANK")
+  wait_for "grep -q 'listening as frank' '$WORK/frank.err'" || fail "frank joined"
+  "${TFGW[@]}" send frank 'kept file' --as alice "${CONN[@]}" 2>/dev/null
+  wait_for "grep -q 'kept file' '$WORK/frank.out'" || fail "frank received the first message"
+  [ "$(ls -A "$WORK/spool/frank")" = "$(printf '.blanks\n.lock\nowner.json')" ] || fail "frank's inbox: no message, a slot directory, got '$(ls -A "$WORK/spool/frank")'"
+  [ "$(ls "$WORK/spool/frank/.blanks")" = 0 ] && [ "$(stat -c %s "$WORK/spool/frank/.blanks/0")" = 9 ] &&
+    cmp -s -n 9 "$WORK/spool/frank/.blanks/0" /dev/zero || fail "the file read waits in slot 0, its 9 bytes zeros"
+  INODE=$(stat -c %i "$WORK/spool/frank/.blanks/0")
+  # One sender for both: the second line is written into a slot's file, whatever the first was.
+  { echo second; wait_for "grep -q 'second' '$WORK/frank.out'"; echo third; } | "${TFGW[@]}" send frank --stdin --as alice "${CONN[@]}" 2>/dev/null
+  wait_for "grep -q 'third' '$WORK/frank.out'" || fail "frank received the third message"
+  [ "$(stat -c %i "$WORK/spool/frank/.blanks/2" 2>/dev/null)" = "$INODE" ] ||
+    fail "the file of slot 0 carried a later message and came back to slot 2, got '$(ls -i "$WORK/spool/frank/.blanks" | tr '\n' ' ')'"
+  "${TFGW[@]}" send frank 'last' --as alice "${CONN[@]}" 2>/dev/null
+  wait "$FRANK" || fail "frank exited cleanly after four messages"
+  printf 'kept file\nsecond\nthird\nlast\n' | diff - "$WORK/frank.out" || fail "frank received all four in order"
+  ok "a file read is zeroed and kept in the inbox's .blanks/, and the next message is written into it"
+fi
+
 wait_for '[ -z "$(spool_ls)" ]' || fail "spool empty after both left, got '$(spool_ls)'"
 wait_for '[ -z "$(ls "$WORK/spool/.inboxes")" ]' || fail "no inbox left"
 ok "after peers leave, the spool holds nothing of theirs"
