@@ -32,6 +32,8 @@ export interface NativeSockets {
   fileSize?(file: string): number;
   takeMessage?(file: string, into: Uint8Array, blank?: string): number;
   sendMessage?(link: string, fullMark: string, staged: string, bytes: Uint8Array, destination: string, blank?: string): number;
+  /** record_file.c; absent from a helper built before it existed. */
+  replaceRecord?(file: string, spare: string, bytes: Uint8Array): number;
 }
 
 /**
@@ -65,6 +67,9 @@ export const TAKE_REUSED = 2 ** 30;
 export const SEND_SLOW = 1;
 export const SEND_QUEUED_REUSED = 2;
 export const SEND_WRITE_FAILED_BASE = 100_000;
+export const RECORD_EXCHANGED = 0;
+export const RECORD_RENAMED = 1;
+export const RECORD_NO_EXCHANGE = 2;
 
 let cached: NativeSockets | null | undefined;
 
@@ -87,6 +92,17 @@ export function spoolFileCalls(): SpoolFileCalls | null {
   const native = nativeSockets();
   if (!native?.fileSize || !native.takeMessage || !native.sendMessage) return null;
   return native as SpoolFileCalls;
+}
+
+/**
+ * Writes `bytes` into `spare` (never through a link or a second name) and
+ * exchanges it with `file` in one rename: RECORD_EXCHANGED, RECORD_RENAMED (no
+ * `file` yet), RECORD_NO_EXCHANGE (renamed over `file`; this file system cannot
+ * exchange), or -errno (nothing replaced). Null without the helper.
+ */
+export function recordReplacer(): ((file: string, spare: string, bytes: Uint8Array) => number) | null {
+  const native = nativeSockets();
+  return native?.replaceRecord ? native.replaceRecord.bind(native) : null;
 }
 
 /** The descriptor under a net.Socket or net.Server (Linux), or null. */

@@ -23,6 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "native_args.h"
+
 /* The answers JavaScript reads (src/native/index.ts names them). */
 #define TAKE_VANISHED (-1)
 #define TAKE_OTHER (-2)
@@ -30,42 +32,6 @@
 #define SEND_SLOW 1
 #define SEND_QUEUED_REUSED 2
 #define SEND_WRITE_FAILED_BASE 100000
-
-static napi_value int_value(napi_env env, int32_t n) {
-  napi_value out;
-  napi_create_int32(env, n, &out);
-  return out;
-}
-
-/* A path argument into `out`; 0 when it is not a string or does not fit. */
-static int path_arg(napi_env env, napi_value v, char out[PATH_MAX]) {
-  size_t len = 0;
-  if (napi_get_value_string_utf8(env, v, out, PATH_MAX, &len) != napi_ok) return 0;
-  return len > 0 && len < PATH_MAX - 1;
-}
-
-static int bytes_arg(napi_env env, napi_value v, uint8_t **data, size_t *length) {
-  napi_typedarray_type type;
-  napi_value buffer;
-  size_t offset;
-  void *base = NULL;
-  if (napi_get_typedarray_info(env, v, &type, length, &base, &buffer, &offset) != napi_ok) return 0;
-  if (type != napi_uint8_array) return 0;
-  *data = base;
-  return 1;
-}
-
-/*
- * A file handed back for reuse (docs/SPOOL.md §8.3) must be one nobody else can
- * reach: a regular file of ours with no other name. A writer's hard link to
- * anything else is never written through.
- */
-static int reusable(const struct stat *st) {
-  /* A session never changes its user: asked once. */
-  static uid_t self = (uid_t)-1;
-  if (self == (uid_t)-1) self = geteuid();
-  return S_ISREG(st->st_mode) && st->st_nlink == 1 && st->st_uid == self;
-}
 
 /*
  * Where a file is cleared before it goes to its slot: the slot's directory, under
@@ -102,9 +68,8 @@ static int clear_file(int fd, off_t size) {
  * file, as big as the buffer or bigger, an error).
  */
 static napi_value take_message(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  size_t argc = call_args(env, info, argv, 3);
   char file[PATH_MAX], blank[PATH_MAX];
   uint8_t *buf = NULL;
   size_t cap = 0;
@@ -148,7 +113,7 @@ static napi_value take_message(napi_env env, napi_callback_info info) {
    * its slot: a writer that takes the slot never finds bytes of the message read,
    * and never has its own message overwritten by the clearing.
    */
-  if (reuse && reusable(&st) && rename(file, clearing) == 0) {
+  if (reuse && private_file(&st) && rename(file, clearing) == 0) {
     int cleared = clear_file(fd, st.st_size);
     close(fd);
     if (cleared && rename(clearing, blank) == 0) return int_value(env, (int32_t)got + TAKE_REUSED);
@@ -169,7 +134,7 @@ static int open_staged(const char *blank, const char *staged, int *fd, off_t *ol
   if (blank != NULL && rename(blank, staged) == 0) {
     *fd = open(staged, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
     struct stat st;
-    if (*fd >= 0 && fstat(*fd, &st) == 0 && reusable(&st)) { *old_size = st.st_size; return 1; }
+    if (*fd >= 0 && fstat(*fd, &st) == 0 && private_file(&st)) { *old_size = st.st_size; return 1; }
     if (*fd >= 0) close(*fd);
     /* Not one to write into: its name goes, whatever it is. */
     unlink(staged);
@@ -187,9 +152,8 @@ static int open_staged(const char *blank, const char *staged, int *fd, off_t *ol
  * rename failed; the staged file is still there).
  */
 static napi_value send_message(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  size_t argc = call_args(env, info, argv, 6);
   char link[PATH_MAX], full[PATH_MAX], staged[PATH_MAX], destination[PATH_MAX], blank[PATH_MAX];
   uint8_t *data = NULL;
   size_t length = 0;
@@ -227,9 +191,8 @@ static napi_value send_message(napi_env env, napi_callback_info info) {
 
 /* file_size(path) -> bytes (following links, as stat does) | -1 (not there, or no stat) */
 static napi_value file_size(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  size_t argc = call_args(env, info, argv, 1);
   char file[PATH_MAX];
   struct stat st;
   napi_value out;

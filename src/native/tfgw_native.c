@@ -238,6 +238,7 @@ static napi_value parent_death_signal(napi_env env, napi_callback_info info) {
 }
 
 void tfgw_export_spool_files(napi_env env, napi_value exports);
+void tfgw_export_record_file(napi_env env, napi_value exports);
 
 static void export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
   napi_value fn;
@@ -259,5 +260,6 @@ NAPI_MODULE_INIT() {
   export_fn(env, exports, "parentDeathSignal", parent_death_signal);
   export_fn(env, exports, "setV8Flags", set_v8_flags);
   tfgw_export_spool_files(env, exports);
+  tfgw_export_record_file(env, exports);
   return exports;
 }

@@ -2,8 +2,8 @@
  * The session process's run record (`<spool>/.run/<pid>.json`): what it is doing,
  * since when, for which client, how many connections it served, and its
  * counters. The listener sizes its pool and answers /metrics from it, so the
- * record follows every change of state and every refresh tick. A write is a
- * file creation and a rename in the spool, and each wakes the listener to read
+ * record follows every change of state and every refresh tick. A write is an
+ * overwrite and a rename in the spool (RunRecordWriter), and each wakes the listener to read
  * the record again: with `coalesceMs`, a write goes out at once when none did
  * within that window, and otherwise once at the window's end with the state as
  * it is then. A short connection (connect, hash, END) then costs one or two
@@ -15,7 +15,7 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from '../log/logger';
 import type { ProcessCounters } from '../spool/process-counters';
-import { type RunRecord, type RunState, runRecordStaging, writeRunRecordText } from '../spool/run-record';
+import { type RunRecord, RunRecordWriter, type RunState } from '../spool/run-record';
 
 export interface RunPublisherOptions {
   file: string;
@@ -45,11 +45,11 @@ export class RunPublisher {
   private lastWritten = '';
   private lastWriteAt = Number.NEGATIVE_INFINITY;
   private pending: NodeJS.Timeout | null = null;
-  private readonly staging: string;
+  private readonly writer: RunRecordWriter;
 
   constructor(private readonly options: RunPublisherOptions) {
     this.now = options.now ?? Date.now;
-    this.staging = runRecordStaging(options.file);
+    this.writer = new RunRecordWriter(options.file);
     this.record = { pid: options.pid, state: 'idle', since: this.now(), client: null, connections: 0, stats: options.stats };
   }
 
@@ -98,8 +98,8 @@ export class RunPublisher {
   /**
    * Writes the record again with the counters as they are now, unless nothing
    * changed and the file is still there. Every session process refreshes once a
-   * second into the one `.run` directory, and each write creates and renames a
-   * file in it under the directory's lock: with a thousand idle peers the
+   * second into the one `.run` directory, and each write renames a file in it
+   * under the directory's lock (it created one too, before RunRecordWriter): with a thousand idle peers the
    * unchanged rewrites queued on that lock for seconds, stalling every
    * process's event loop (scripts/scale.sh). A missing file (the spool deleted)
    * is written again.
@@ -112,11 +112,11 @@ export class RunPublisher {
   }
 
   private write(): void {
-    const { file, log } = this.options;
+    const { log } = this.options;
     const text = JSON.stringify(this.record);
     this.lastWritten = '';
     try {
-      writeRunRecordText(file, text, this.staging);
+      this.writer.write(text);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || !this.rewriteInNewSpool()) {
         log.warn('run record not written', { error: (err as Error).message });
@@ -130,7 +130,7 @@ export class RunPublisher {
   private rewriteInNewSpool(): boolean {
     try {
       this.options.remakeSpool();
-      writeRunRecordText(this.options.file, JSON.stringify(this.record), this.staging);
+      this.writer.write(JSON.stringify(this.record));
       return true;
     } catch {
       // Reported by the caller, with the first error.

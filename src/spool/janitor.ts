@@ -17,6 +17,7 @@ import { type LivenessContext, inboxAlive, pidAlive, pidReused } from './livenes
 import { type ProcessRef, parseClaim, parseProcessKey, parseRunFileName } from './names';
 import { heartbeatNodes } from './node-heartbeat';
 import { readOwnerRecord } from './owner-record';
+import { runRecordStaging } from './run-record';
 import type { Ownership } from './ownership';
 
 /**
@@ -73,6 +74,7 @@ export class Janitor {
     if (!reused) {
       rmSync(this.layout.tmpDir(pid), { recursive: true, force: true });
       rmSync(this.layout.runFile(pid), { force: true });
+      rmSync(runRecordStaging(this.layout.runFile(pid)), { force: true });
     }
     return { inboxes, undelivered };
   }

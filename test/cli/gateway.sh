@@ -40,10 +40,28 @@ if [ -f "$ROOT/build/Release/tfgw_native.node" ]; then
   wait_for "grep -q 'third' '$WORK/frank.out'" || fail "frank received the third message"
   [ "$(stat -c %i "$WORK/spool/frank/.blanks/2" 2>/dev/null)" = "$INODE" ] ||
     fail "the file of slot 0 carried a later message and came back to slot 2, got '$(ls -i "$WORK/spool/frank/.blanks" | tr '\n' ' ')'"
+  # Each session's run record and its spare: "<record> <record's inode> <spare's inode> <record's version>".
+  run_pairs() {
+    for f in "$WORK/spool/.run"/*.json; do
+      n=$(basename "$f")
+      if [ -f "$WORK/spool/.run/.$n.tmp" ]; then
+        echo "$n $(stat -c %i "$f") $(stat -c %i "$WORK/spool/.run/.$n.tmp") $(grep -o '"version":[0-9]*' "$f" | cut -d: -f2)"
+      fi
+    done | sort
+  }
+  PAIRS=$(run_pairs)
+  [ -n "$PAIRS" ] || fail "the sessions that served keep a spare beside their run record, got '$(ls -A "$WORK/spool/.run" | tr '\n' ' ')'"
   "${TFGW[@]}" send frank 'last' --as alice "${CONN[@]}" 2>/dev/null
   wait "$FRANK" || fail "frank exited cleanly after four messages"
   printf 'kept file\nsecond\nthird\nlast\n' | diff - "$WORK/frank.out" || fail "frank received all four in order"
   ok "a file read is zeroed and kept in the inbox's .blanks/, and the next message is written into it"
+  # frank's session goes idle: its record is written again, into the same two files (their names exchanged).
+  rewritten_in_place() {
+    join <(echo "$PAIRS") <(run_pairs) |
+      awk '$7 > $4 && (($2 == $5 && $3 == $6) || ($2 == $6 && $3 == $5)) { found = 1 } END { exit !found }'
+  }
+  wait_for rewritten_in_place || fail "a run record written again with no file created, before '$PAIRS', after '$(run_pairs)'"
+  ok "a run record is rewritten into its spare, which then takes the record's name: no file created"
 fi
 
 wait_for '[ -z "$(spool_ls)" ]' || fail "spool empty after both left, got '$(spool_ls)'"
