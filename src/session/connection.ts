@@ -84,7 +84,7 @@ export class Connection {
       maxPeers: settings.maxPeers,
       conflictPolicy: settings.conflictPolicy,
       inboxLimits: { maxFiles: settings.inboxMaxFiles, maxBytes: settings.inboxMaxBytes },
-      reuseFiles: !spool.onNetworkFs,
+      reuseFiles: spool.reusesFiles,
       watch: { mode: settings.watchMode, pollIntervalMs: settings.pollIntervalMs, alsoPoll: spool.onNetworkFs, onFallback: (reason) => {
         if (stats.watchFallbacks++ === 0) log.warn('no inotify watch left: polling the inbox', describeFallback(reason));
       } },

@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   const settings = readSessionSettings();
   const { mode, listenCount } = parseSessionArgv(process.argv);
   const log = new Logger(settings.logLevel, settings.logFormat, 'session');
-  const spool = new Spool({ root: settings.spool, staleMs: settings.staleMs, node: settings.nodeId });
+  const spool = new Spool({ root: settings.spool, staleMs: settings.staleMs, node: settings.nodeId, reuseFiles: settings.reuseFiles });
   const privateKey = loadPrivateKey(settings.privateKeyFile);
   const stats = new ProcessCounters();
   const timers: Unsubscribe[] = [];

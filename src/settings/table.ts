@@ -10,6 +10,7 @@
  */
 import path from 'node:path';
 import { localNodeId } from '../spool/names';
+import { REUSE_MODES } from '../spool/file-reuse';
 import { WATCH_MODES } from '../spool/watch';
 import { defaultStatePaths } from './state-dir';
 import {
@@ -155,6 +156,11 @@ export const SETTINGS = {
   pollIntervalMs: setting({
     default: 200, parse: int(20, 60_000), live: false, session: true,
     flag: '--poll-interval <ms>', help: 'how often a polled inbox is listed (default {default})',
+  }),
+  reuseFiles: setting({
+    default: 'auto', parse: oneOf(...REUSE_MODES), live: false, session: true,
+    flag: '--reuse-files <when>',
+    help: "message files read are kept for the next writer (SPOOL.md §8.3): 'auto' (where it pays: a local ext4 without a journal), 'on' or 'off'",
   }),
   inboxMaxFiles: setting({
     default: 10_000, parse: int(1, 10_000_000), live: true, session: true,

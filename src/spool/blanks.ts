@@ -14,8 +14,7 @@
  * reader stay in step without ever listing the directory. A writer that misses
  * (the slot is empty: the reader is behind, or another writer took it) creates
  * its file as before. A reader that fills a slot nobody took replaces the file
- * there. Not on a network file system: there a reused file costs more calls to
- * the server than a new one.
+ * there. Where it is done at all is file-reuse.ts's to say.
  */
 
 import { lstatSync, mkdirSync } from 'node:fs';

@@ -1,6 +1,7 @@
 /** The spool directory as one object: layout, sending, ownership and cleanup. */
 import { mkdirSync } from 'node:fs';
 import { ensureFormat } from './format';
+import { type ReuseMode, reusesFiles } from './file-reuse';
 import { Janitor } from './janitor';
 import { type MountEntry, type MountTable, isNetworkFs, mountOfDirectory, procMounts } from './mounts';
 import { SpoolLayout } from './layout';
@@ -16,6 +17,8 @@ export interface SpoolOptions {
   node?: string;
   /** Where the mount table comes from (tests give their own). */
   mounts?: MountTable;
+  /** Whether message files read are kept for the next writer (file-reuse.ts); default 'auto'. */
+  reuseFiles?: ReuseMode;
 }
 
 export class Spool {
@@ -24,10 +27,11 @@ export class Spool {
   readonly ownership: Ownership;
   readonly janitor: Janitor;
   private mount: MountEntry | null | undefined;
+  private reuse: boolean | undefined;
 
   constructor(readonly options: SpoolOptions) {
     this.layout = new SpoolLayout(options.root, options.node);
-    this.outbox = new Outbox(this.layout, process.pid, spoolFileCalls(), () => !this.onNetworkFs);
+    this.outbox = new Outbox(this.layout, process.pid, spoolFileCalls(), () => this.reusesFiles);
     this.ownership = new Ownership(this.layout, { staleMs: options.staleMs });
     this.janitor = new Janitor(this.layout, this.ownership, options.staleMs);
   }
@@ -42,6 +46,12 @@ export class Spool {
   get onNetworkFs(): boolean {
     const mount = this.mountEntry;
     return mount !== null && isNetworkFs(mount.fsType);
+  }
+
+  /** Whether message files read here are kept for the next writer (asked once: it reads the kernel's views). */
+  get reusesFiles(): boolean {
+    this.reuse ??= reusesFiles(this.options.reuseFiles ?? 'auto', this.layout.root, this.onNetworkFs);
+    return this.reuse;
   }
 
   /** Creates the spool's directories (owner-only: the spool is trusted input). */

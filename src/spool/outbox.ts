@@ -51,7 +51,7 @@ export class Outbox {
 
   /**
    * `calls`: the native file calls, or null for the JavaScript path alone.
-   * `reuseFiles`: asked once, at the first send (blanks.ts says when it pays).
+   * `reuseFiles`: asked once, at the first send (file-reuse.ts says when it pays).
    */
   constructor(
     private readonly layout: SpoolLayout,

@@ -2,7 +2,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TFGW=(node "$ROOT/bin/tfgw")
-WORK=$(mktemp -d /tmp/tfgw-cli.XXXXXX)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tfgw-cli.XXXXXX")
 PASSED=0
 PIDS=()
 

@@ -40,6 +40,10 @@ const SERVE_HELP: [string, string][] = [
     "inbox watch: 'auto' (inotify, polling when none is left, both on a network file system), 'native' (refuse the identity without one) or 'poll'",
   ],
   ['--poll-interval <ms>', 'how often a polled inbox is listed (default 200)'],
+  [
+    '--reuse-files <when>',
+    "message files read are kept for the next writer (SPOOL.md §8.3): 'auto' (where it pays: a local ext4 without a journal), 'on' or 'off'",
+  ],
   ['--inbox-max-files <n>', 'queued messages at which an inbox refuses more (default 10000)'],
   ['--inbox-max-bytes <n>', 'queued bytes at which an inbox refuses more (default 268435456)'],
   ['--slow-receiver-timeout <ms>', 'disconnect a client whose inbox stays full this long; 0 = never (default 0)'],

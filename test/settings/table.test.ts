@@ -117,7 +117,7 @@ describe('live settings and session settings', () => {
       [
         'acceptDegenerateKeys', 'conflictPolicy', 'handshakeFrameLimit', 'handshakeTimeoutMs', 'hash', 'idleTimeoutMs',
         'inboxMaxBytes', 'inboxMaxFiles', 'keyExchangeTimeoutMs', 'logFormat', 'logLevel', 'maxPeers', 'nodeId',
-        'pollIntervalMs', 'preauthPerAddress', 'privateKeyFile', 'proto', 'rateLimitBytes', 'recycleAfter',
+        'pollIntervalMs', 'preauthPerAddress', 'privateKeyFile', 'proto', 'rateLimitBytes', 'recycleAfter', 'reuseFiles',
         'shutdownDrainMs', 'slowReceiverTimeoutMs', 'spool', 'staleMs', 'warmUpMessages', 'watchMode',
       ],
     );
