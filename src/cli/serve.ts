@@ -5,6 +5,7 @@ import { Logger } from '../log/logger';
 import { formatAddress } from '../settings/address';
 import { addServerOptions, settingsFromOptions } from '../settings/flags';
 import { ensureServerIdentity } from '../settings/keys';
+import type { ReuseMode } from '../spool/file-reuse';
 import { prepareSpoolRoot } from '../spool/root-check';
 import type { LoadedSettings } from '../settings/load';
 import type { ServerConfig } from '../settings/table';
@@ -41,6 +42,7 @@ export async function serve(loaded: LoadedSettings, reloadConfig: () => ServerCo
       `  hash          ${identity.hash}`,
       `  public key    ${identity.publicKeyFile}`,
       `  spool         ${config.spool}`,
+      `  file reuse    ${fileReuseLine(config.reuseFiles, listener.spool.reusesFiles)}`,
       ...(listener.metricsPort !== null ? [`  metrics       http://${config.metricsListen.replace(/:\d+$/, '')}:${listener.metricsPort}/metrics`] : []),
       '',
     ].join('\n'),
@@ -65,4 +67,10 @@ export async function serve(loaded: LoadedSettings, reloadConfig: () => ServerCo
       log.error('configuration reload failed; keeping the current one', { error: (err as Error).message });
     }
   });
+}
+
+/** What the sessions do with message files read (SPOOL.md §8.3), and why. */
+export function fileReuseLine(mode: ReuseMode, reuses: boolean): string {
+  if (mode !== 'auto') return `${reuses ? 'on' : 'off'} (reuseFiles ${mode}${mode === 'on' && !reuses ? ': never on a network file system' : ''})`;
+  return reuses ? 'on (auto: a local ext4 without a journal)' : 'off (auto: it pays only on a local ext4 without a journal)';
 }

@@ -69,7 +69,7 @@ export class Listener {
 
   constructor(private readonly options: ListenerOptions) {
     const { config } = options;
-    this.spool = new Spool({ root: config.spool, staleMs: config.staleMs, node: config.nodeId });
+    this.spool = new Spool({ root: config.spool, staleMs: config.staleMs, node: config.nodeId, reuseFiles: config.reuseFiles });
     this.heartbeat = new NodeHeartbeat(this.spool.layout, config.staleMs);
     this.sessions = new SessionPool(this.spool, sessionSettings(config, options.privateKeyFile, options.hash), options.log);
     this.native = config.processModel === 'prefork' ? nativeSockets() : null;

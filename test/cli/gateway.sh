@@ -44,13 +44,15 @@ if [ -f "$ROOT/build/Release/tfgw_native.node" ]; then
     wait_for "grep -q 'third' '$WORK/frank.out'" || fail "frank received the third message"
     [ "$(stat -c %i "$WORK/spool/frank/.blanks/2" 2>/dev/null)" = "$INODE" ] ||
       fail "the file of slot 0 carried a later message and came back to slot 2, got '$(ls -i "$WORK/spool/frank/.blanks" | tr '\n' ' ')'"
-    KEPT="a file read is zeroed and kept in the inbox's .blanks/, and the next message is written into it"
+    grep -q '^  file reuse    on (auto: a local ext4 without a journal)' "$WORK/serve.out" || fail "the banner says files are reused, and why"
+    KEPT="a file read is zeroed and kept in the inbox's .blanks/, and the next message is written into it; the banner says so"
   else
     [ "$(ls -A "$WORK/spool/frank")" = "$(printf '.lock\nowner.json')" ] ||
       fail "not ext4 without a journal: the file read is deleted, no slot directory, got '$(ls -A "$WORK/spool/frank")'"
     printf 'second\nthird\n' | "${TFGW[@]}" send frank --stdin --as alice "${CONN[@]}" 2>/dev/null
     wait_for "grep -q 'third' '$WORK/frank.out'" || fail "frank received the third message"
-    KEPT="a file read is deleted where keeping it would not pay (not ext4 without a journal)"
+    grep -q '^  file reuse    off (auto: ' "$WORK/serve.out" || fail "the banner says files are not reused, and why"
+    KEPT="a file read is deleted where keeping it would not pay (not ext4 without a journal); the banner says so"
   fi
   # Each session's run record and its spare: "<record> <record's inode> <spare's inode> <record's version>".
   run_pairs() {
