@@ -226,9 +226,15 @@ export class Listener {
     this.prefork?.shrink();
   }
 
-  /** Prefork: one more process when connections wait unaccepted (see PreforkPolicy.checkBacklog). */
+  /**
+   * Prefork: one more process when connections wait unaccepted (see
+   * PreforkPolicy.checkBacklog), and a top-up for a shortfall of spares that has
+   * lasted since the last state change (SPARE_DEFICIT_MS).
+   */
   private checkBacklog(): void {
-    if (!this.stopping) this.prefork?.checkBacklog();
+    if (this.stopping) return;
+    this.prefork?.checkBacklog();
+    this.prefork?.topUp();
   }
 
   /** Prefork: keeps enough session processes waiting, within the session limit. */

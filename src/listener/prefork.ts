@@ -16,10 +16,29 @@ import type { SessionPool } from './pool';
 
 /** At most this many session processes starting at once (start-up is CPU-bound). */
 export const MAX_STARTING = 2;
-/** Waiting processes beyond the spares retire after waiting this long (the pool shrinks after a burst). */
-export const RETIRE_AFTER_MS = 10_000;
+/**
+ * Waiting processes beyond the spares retire after waiting this long (the pool
+ * shrinks after a burst). Short, because every waiting process listens and is
+ * woken by each new connection: handshakes after a burst of 8 pairs ran about
+ * 10 % faster with the pool back at its size (24 processes against 16). The
+ * price is a process start (about 0.1 s of CPU) for each one retired and needed
+ * again more than 2 s later.
+ */
+export const RETIRE_AFTER_MS = 2_000;
 /** A process started this recently may simply not be accepting yet. */
 const STARTING_GRACE_MS = 2000;
+/**
+ * Fewer processes waiting than the spares, while at least one still waits: the
+ * pool grows only once that has lasted this long. The listener sees states
+ * through run records that lag by up to their coalescing window (20 ms), and in a
+ * burst of short connections a process goes from waiting to handshaking and back
+ * every few milliseconds, so the count it sees dips below the spares and back
+ * many times a second. Growing on every dip grew a pool meant for 8 connections
+ * plus 8 spares to 23 processes, and every process waiting listens: a new
+ * connection wakes them all and they share the connections evenly, so each
+ * serves fewer and stays colder (docs/PERFORMANCE.md, "Handshakes").
+ */
+export const SPARE_DEFICIT_MS = 100;
 /** The session-limit warning is repeated at most this often. */
 const LIMIT_LOG_EVERY_MS = 10_000;
 
@@ -46,6 +65,8 @@ export class PreforkPolicy {
   /** Checks in a row that found connections waiting in a listening socket's backlog. */
   private backlogSeen = 0;
   private limitLogged = 0;
+  /** Since when fewer processes than the spares have been waiting (null: enough are). */
+  private deficitSince: number | null = null;
   private readonly now: () => number;
 
   constructor(private readonly options: PreforkOptions) {
@@ -59,13 +80,32 @@ export class PreforkPolicy {
     const handshakingAllowed = preauthPerAddress + spareSessions;
     const waiting = () =>
       pool.count('idle') + pool.count('starting') + Math.max(0, pool.count('handshaking') - handshakingAllowed);
-    while (waiting() < spareSessions && pool.size < maxSessions && pool.count('starting') < MAX_STARTING) {
-      if (pool.start('accept', this.options.listenFds, null) === null) break;
+    const serving = pool.count('handshaking') + pool.count('busy');
+    if (this.deficitLasted(waiting(), spareSessions, serving)) {
+      while (waiting() < spareSessions && pool.size < maxSessions && pool.count('starting') < MAX_STARTING) {
+        if (pool.start('accept', this.options.listenFds, null) === null) break;
+      }
     }
     if (pool.size >= maxSessions && waiting() === 0 && this.now() - this.limitLogged > LIMIT_LOG_EVERY_MS) {
       this.limitLogged = this.now();
       log.warn('session limit reached; new connections wait in the backlog', { sessions: pool.size });
     }
+  }
+
+  /**
+   * Whether to start processes now. At once when none is waiting (a connection
+   * arriving would wait in the backlog) or none is serving a connection (the
+   * shortfall is not a state seen mid-change: the first fill, a crash, a
+   * retirement); after SPARE_DEFICIT_MS otherwise.
+   */
+  private deficitLasted(waiting: number, spareSessions: number, serving: number): boolean {
+    if (waiting >= spareSessions) {
+      this.deficitSince = null;
+      return false;
+    }
+    if (waiting === 0 || serving === 0) return true;
+    this.deficitSince ??= this.now();
+    return this.now() - this.deficitSince >= SPARE_DEFICIT_MS;
   }
 
   /** After a burst: retires waiting processes beyond the spares, then tops up. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MAX_STARTING, type PreforkLimits, PreforkPolicy, RETIRE_AFTER_MS } from '../../src/listener/prefork';
+import { MAX_STARTING, type PreforkLimits, PreforkPolicy, RETIRE_AFTER_MS, SPARE_DEFICIT_MS } from '../../src/listener/prefork';
 import { FakeClock, fakePool, quietLogger, writeRecord, spoolPerTest } from './fakes';
 
 describe('PreforkPolicy', () => {
@@ -22,7 +22,7 @@ describe('PreforkPolicy', () => {
   }
 
   it(`tops up to the spares, at most ${MAX_STARTING} starting at once, with the listening descriptors`, () => {
-    const { pool, children, policy, report } = rig({ spareSessions: 4, maxSessions: 10 });
+    const { pool, children, policy, report, clock } = rig({ spareSessions: 4, maxSessions: 10 });
     policy.topUp();
     assert.equal(MAX_STARTING, 2);
     assert.equal(pool.size, 2);
@@ -36,7 +36,31 @@ describe('PreforkPolicy', () => {
     assert.equal(pool.size, 4, 'enough waiting');
     report(pool.pids()[0], 'busy');
     policy.topUp();
-    assert.equal(pool.size, 5, 'a busy one is replaced');
+    assert.equal(pool.size, 4, 'three still wait: not replaced at once');
+    clock.advance(SPARE_DEFICIT_MS);
+    policy.topUp();
+    assert.equal(pool.size, 5, 'a busy one is replaced once the shortfall has lasted');
+  });
+
+  it('does not grow on shortfalls shorter than SPARE_DEFICIT_MS, and at once when none waits', () => {
+    const { pool, policy, report, clock } = rig({ spareSessions: 2, maxSessions: 10 });
+    policy.topUp();
+    for (const pid of pool.pids()) report(pid, 'idle');
+    const [a, b] = pool.pids();
+    // A burst of short connections seen through lagging records: a process busy, then waiting again, many times.
+    for (let i = 0; i < 50; i++) {
+      report(a, 'handshaking');
+      policy.topUp();
+      clock.advance(SPARE_DEFICIT_MS / 2);
+      report(a, 'idle');
+      policy.topUp();
+      clock.advance(SPARE_DEFICIT_MS / 2);
+    }
+    assert.equal(pool.size, 2, 'every shortfall ended before it had lasted');
+    report(a, 'busy');
+    report(b, 'busy');
+    policy.topUp();
+    assert.equal(pool.size, 4, 'none waiting: replaced at once');
   });
 
   it('stays within maxSessions and warns once per interval at the limit', () => {
@@ -86,15 +110,18 @@ describe('PreforkPolicy', () => {
   });
 
   it('grows for unauthenticated connections only up to preauthPerAddress + spareSessions of them', () => {
-    const { pool, policy, report } = rig({ spareSessions: 2, maxSessions: 100, preauthPerAddress: 3 });
+    const { pool, policy, report, clock } = rig({ spareSessions: 2, maxSessions: 100, preauthPerAddress: 3 });
     for (let round = 0; round < 20; round++) {
       policy.topUp();
       for (const pid of pool.pids()) report(pid, 'handshaking');
+      clock.advance(SPARE_DEFICIT_MS);
     }
     assert.equal(pool.count('handshaking'), 7, 'allowed 5, then as many as the spares, all taken');
     policy.topUp();
     assert.equal(pool.size, 7, 'no more processes while they all handshake');
     report(pool.pids()[0], 'busy');
+    policy.topUp();
+    clock.advance(SPARE_DEFICIT_MS);
     policy.topUp();
     assert.ok(pool.size > 7, 'a completed handshake lets the pool grow');
   });
