@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, rmdirSync, statfsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, rmdirSync, statfsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -205,7 +205,11 @@ describe('robustness: the spool file system fails', { skip: mountProblem ?? fals
     spare = await newClient();
     assert.ok(await server.waitFor(() => idlePids(server).length > 0));
     processesBeforeDelete = sessionPids(server).length;
-    rmSync(SPOOL, { recursive: true, force: true });
+    // Moved aside in one step, then removed: the running processes rewrite their run records all the
+    // time, so a recursive delete in place can meet a file made after it listed a directory.
+    const gone = `${SPOOL}.gone`;
+    renameSync(SPOOL, gone);
+    rmSync(gone, { recursive: true, force: true, maxRetries: 5 });
     // /healthz never says 200 while the spool's directories are missing (the server may make them again).
     const h = await health();
     const dirsBack = ['.inboxes', '.locks', '.tmp', '.run'].every((d) => existsSync(path.join(SPOOL, d)));
